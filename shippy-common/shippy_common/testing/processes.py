@@ -1,0 +1,63 @@
+"""Run a Shippy console script as a real process, the way an operator does."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+
+
+class ProcessExited(AssertionError):
+    pass
+
+
+class RunningProcess:
+    """A child process whose combined output goes to a temporary log file."""
+
+    def __init__(self, command: Sequence[str], env: Mapping[str, str] | None = None) -> None:
+        self.command = list(command)
+        self.log_file = tempfile.NamedTemporaryFile(prefix="shippy-", suffix=".log", delete=False)  # noqa: SIM115
+        self.process = subprocess.Popen(
+            self.command,
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+        )
+
+    @property
+    def output(self) -> str:
+        with open(self.log_file.name, errors="replace") as log:
+            return log.read()
+
+    def wait_for_output(self, text: str, timeout: float = 30) -> None:
+        """Return once ``text`` appears in the output; fail if the process
+        exits or ``timeout`` passes first."""
+        deadline = time.monotonic() + timeout
+        while text not in self.output:
+            if self.process.poll() is not None:
+                raise ProcessExited(
+                    f"{self.command[0]} exited ({self.process.returncode}) before printing {text!r}:\n{self.output}"
+                )
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.command[0]} did not print {text!r} within {timeout}s:\n{self.output}")
+            time.sleep(0.1)
+
+    def stop(self, timeout: float = 15) -> int:
+        """SIGTERM, as an orchestrator stops a service; SIGKILL if it hangs."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+    def remove_log(self) -> None:
+        self.log_file.close()
+        if os.path.exists(self.log_file.name):
+            os.unlink(self.log_file.name)

@@ -1,0 +1,144 @@
+"""vessel_service over real nameko RPC, RabbitMQ and the MongoDB-wire server."""
+
+import pytest
+
+from shippy_common.errors import AlreadyExists, NoVesselAvailable, ValidationError
+from shippy_common.testing.net import get_json
+from vessel_service.service import VesselService
+
+from .conftest import CONFIG_FILE
+
+
+def test_the_default_fleet_carries_the_classic_consignment(vessels):
+    vessel = vessels.find_available({"capacity": 3, "max_weight": 55000})
+    assert vessel["id"] == "vessel001"
+    assert vessel["name"] == "Kane's Salty Secret"
+
+
+def test_kanes_salty_secret_is_seeded_with_its_limits(vessels, mongo_database):
+    document = mongo_database.vessels.find_one({"_id": "vessel001"})
+    assert (document["capacity"], document["max_weight"], document["available"]) == (500, 200000, True)
+
+
+def test_seeding_is_idempotent_and_keeps_changes(container_factory, vessel_config, mongo_database, rpc_client):
+    first = container_factory(VesselService, vessel_config)
+    first.start()
+    mongo_database.vessels.update_one({"_id": "vessel001"}, {"$set": {"available": False}})
+    first.stop()
+    container_factory(VesselService, vessel_config).start()
+    assert mongo_database.vessels.count_documents({"_id": "vessel001"}) == 1
+    assert mongo_database.vessels.find_one({"_id": "vessel001"})["available"] is False
+
+
+def test_a_created_vessel_is_found_for_a_load_it_fits_best(vessels):
+    created = vessels.create({"id": "tug01", "name": "Tug", "capacity": 4, "max_weight": 9000, "owner_id": "u1"})
+    assert created == {
+        "id": "tug01",
+        "name": "Tug",
+        "capacity": 4,
+        "max_weight": 9000,
+        "available": True,
+        "owner_id": "u1",
+    }
+    assert vessels.find_available({"capacity": 4, "max_weight": 9000})["id"] == "tug01"
+    assert vessels.find_available({"capacity": 5, "max_weight": 9000})["id"] != "tug01"
+
+
+def test_an_unavailable_vessel_is_not_offered(vessels):
+    vessels.create({"id": "laidup", "name": "Laid up", "capacity": 1, "max_weight": 1, "available": False})
+    assert vessels.find_available({"capacity": 1, "max_weight": 1})["id"] != "laidup"
+
+
+def test_a_duplicate_id_is_already_exists(vessels):
+    vessels.create({"id": "dup", "name": "One", "capacity": 1, "max_weight": 1})
+    with pytest.raises(AlreadyExists, match="dup"):
+        vessels.create({"id": "dup", "name": "Two", "capacity": 2, "max_weight": 2})
+
+
+def test_no_vessel_big_enough_is_caught_by_class(vessels):
+    with pytest.raises(NoVesselAvailable):
+        vessels.find_available({"capacity": 99_999, "max_weight": 1})
+
+
+HOSTILE_SPECIFICATIONS = [
+    (None, "specification"),
+    ("DROP", "specification"),
+    ({}, "capacity"),
+    ({"capacity": "3", "max_weight": 1}, "capacity"),
+    ({"capacity": -1, "max_weight": 1}, "capacity"),
+    ({"capacity": 0, "max_weight": 1}, "capacity"),
+    ({"capacity": {"$gt": 0}, "max_weight": {"$gt": 0}}, "capacity"),
+    ({"capacity": 1, "max_weight": 1, "available": False}, "available"),
+    ({"capacity": 1, "max_weight": 1, "x" * 2_000_000: 1}, "x" * 97 + "..."),
+]
+
+
+@pytest.mark.parametrize(("payload", "field"), HOSTILE_SPECIFICATIONS)
+def test_hostile_specifications_are_refused_and_the_service_keeps_serving(vessels, payload, field):
+    with pytest.raises(ValidationError) as error:
+        vessels.find_available(payload)
+    assert error.value.field == field
+    assert vessels.find_available({"capacity": 1, "max_weight": 1})["available"] is True
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"name": "No limits"}, "capacity"),
+        ({"id": {"$gt": ""}, "name": "n", "capacity": 1, "max_weight": 1}, "id"),
+        ({"name": {"$regex": ".*"}, "capacity": 1, "max_weight": 1}, "name"),
+        ({"name": "n" * 5_000_000, "capacity": 1, "max_weight": 1}, "name"),
+        ({"name": "n", "capacity": 1, "max_weight": 1, "admin": True}, "admin"),
+    ],
+)
+def test_hostile_vessels_never_reach_the_database(vessels, mongo_database, payload, field):
+    before = mongo_database.vessels.count_documents({})
+    with pytest.raises(ValidationError) as error:
+        vessels.create(payload)
+    assert error.value.field == field
+    assert mongo_database.vessels.count_documents({}) == before
+
+
+def test_health_is_ok_while_rabbitmq_and_mongodb_answer(vessel_container, vessel_config):
+    status, body = get_json(f"http://{vessel_config['WEB_SERVER_ADDRESS']}/health")
+    assert status == 200
+    assert body == {"service": "vessel_service", "status": "ok", "checks": {"RabbitMQ": "ok", "MongoDB": "ok"}}
+
+
+def test_health_is_503_with_the_reason_while_a_server_is_down(
+    container_factory, service_config, mongo_database, tcp_gate, rabbit_config, rpc_client
+):
+    amqp_gate = tcp_gate(5672)
+    mongo_gate = tcp_gate(27017)
+    amqp_gate.open()
+    mongo_gate.open()
+    config = service_config(
+        CONFIG_FILE,
+        AMQP_URI=rabbit_config["AMQP_URI"].replace("127.0.0.1:5672", amqp_gate.address),
+        MONGO_URI=f"mongodb://{mongo_gate.address}/",
+        MONGO_DATABASE=mongo_database.name,
+    )
+    container = container_factory(VesselService, config)
+    container.start()
+    health_url = f"http://{config['WEB_SERVER_ADDRESS']}/health"
+    assert get_json(health_url)[0] == 200
+
+    mongo_gate.close()
+    status, body = get_json(health_url)
+    assert status == 503
+    assert body["status"] == "unavailable"
+    assert body["checks"]["RabbitMQ"] == "ok"
+    assert body["checks"]["MongoDB"] != "ok"
+
+    mongo_gate.open()
+    amqp_gate.close()
+    status, body = get_json(health_url)
+    assert status == 503
+    assert body["checks"]["RabbitMQ"] != "ok"
+    assert body["checks"]["MongoDB"] == "ok"
+
+    amqp_gate.open()
+    assert get_json(health_url)[0] == 200
+    vessel = rpc_client(timeout=30).vessel_service.find_available({"capacity": 1, "max_weight": 1})
+    assert vessel["available"] is True
+    container.stop()  # while the gates still stand; they close when the test ends

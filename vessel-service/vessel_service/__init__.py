@@ -1,0 +1,1 @@
+"""vessel_service: Shippy's fleet."""

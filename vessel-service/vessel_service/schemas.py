@@ -1,0 +1,47 @@
+"""What vessel_service accepts over RPC. Bounds keep a hostile payload small."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from shippy_common.schemas import Identifier, StrictModel
+from vessel_service.domain import Load, Vessel
+
+MAX_CONTAINERS = 100_000
+MAX_WEIGHT = 10**9
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ContainerCount = Annotated[int, Field(gt=0, le=MAX_CONTAINERS)]
+Weight = Annotated[int, Field(gt=0, le=MAX_WEIGHT)]
+
+
+class NewVessel(StrictModel):
+    id: Identifier | None = None
+    name: Name
+    capacity: ContainerCount
+    max_weight: Weight
+    available: bool = True
+    owner_id: Identifier | None = None
+
+    def to_domain(self) -> Vessel:
+        return Vessel(
+            id=self.id or str(uuid.uuid4()),
+            name=self.name,
+            capacity=self.capacity,
+            max_weight=self.max_weight,
+            available=self.available,
+            owner_id=self.owner_id,
+        )
+
+
+class Specification(StrictModel):
+    """A load to place: ``capacity`` containers of ``max_weight`` total weight."""
+
+    capacity: ContainerCount
+    max_weight: Weight
+
+    def to_domain(self) -> Load:
+        return Load(containers=self.capacity, weight=self.max_weight)
