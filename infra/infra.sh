@@ -118,6 +118,7 @@ EOF
         RABBITMQ_MNESIA_BASE=$dir/mnesia \
         RABBITMQ_LOG_BASE=$dir/log \
         RABBITMQ_PID_FILE=$RUN/rabbitmq-node.pid \
+        ERL_CRASH_DUMP=$LOGS/rabbitmq-erl_crash.dump \
         start_daemon rabbitmq "$RABBITMQ_BIN/rabbitmq-server"
     wait_until RabbitMQ 120 "$LOGS/rabbitmq.log" "$RUN/rabbitmq.pid" port_open 5672
     wait_until "RabbitMQ management" 60 "$LOGS/rabbitmq.log" "$RUN/rabbitmq.pid" port_open 15672

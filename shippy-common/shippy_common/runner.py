@@ -31,8 +31,6 @@ def run_service(service_path: str, config_file: Path, waits_for: Sequence[str]) 
 
     eventlet.monkey_patch()
 
-    from nameko.cli.run import run
-
     from shippy_common.config import ConfigError, load_config, require_int
     from shippy_common.logs import setup_logging
     from shippy_common.servers import servers_from_config, wait_for
@@ -52,8 +50,35 @@ def run_service(service_path: str, config_file: Path, waits_for: Sequence[str]) 
     try:
         for server in servers:
             wait_for(server)
-        log.info("starting %s", service_cls.name)
-        run(services=[service_cls], config=config)
+        _run_until_stopped(service_cls, config)
     except KeyboardInterrupt:
         pass
     log.info("%s stopped", service_cls.name)
+
+
+def _run_until_stopped(service_cls: type, config: dict) -> None:
+    """nameko's own run loop (``nameko.cli.run.run``), plus a log line once
+    the service's queues are consumed, i.e. once it is ready for calls."""
+    import errno
+    import signal
+
+    import eventlet
+    from nameko.runners import ServiceRunner
+
+    runner = ServiceRunner(config)
+    runner.add_service(service_cls)
+    # Signal handlers run outside the hub and cannot use eventlet primitives.
+    signal.signal(signal.SIGTERM, lambda signum, frame: eventlet.spawn_n(runner.stop))
+    log.info("starting %s", service_cls.name)
+    runner.start()
+    log.info("%s is ready", service_cls.name)
+    waiter = eventlet.spawn(runner.wait)
+    while True:
+        try:
+            waiter.wait()
+            return
+        except OSError as exc:
+            if exc.errno != errno.EINTR:
+                raise
+        except KeyboardInterrupt:
+            runner.stop()

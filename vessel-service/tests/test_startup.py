@@ -29,7 +29,7 @@ def test_started_before_its_broker_and_database_it_waits_then_serves(
     amqp_gate.open()
     service.wait_for_output("waiting for MongoDB")
     mongo_gate.open()
-    service.wait_for_output("starting vessel_service")
+    service.wait_for_output("vessel_service is ready")
 
     vessel = rpc_client(timeout=30).vessel_service.find_available({"capacity": 3, "max_weight": 55000})
     assert vessel["id"] == "vessel001"
