@@ -5,16 +5,17 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
-PACKAGES := shippy-common vessel-service
+PACKAGES := shippy-common vessel-service user-service user-cli
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help venv infra infra-stop infra-status test lint format run constraints clean
+.PHONY: help venv infra infra-stop infra-status test lint format run migrate constraints clean
 
 help:
 	@echo "make run          start the whole platform locally (servers + services), Ctrl-C stops the services"
 	@echo "make test         install everything, start the servers, lint, run every test"
 	@echo "make infra        start (or reuse) RabbitMQ, PostgreSQL, NATS and a MongoDB-wire server on 127.0.0.1"
 	@echo "make infra-stop   stop the servers make infra started"
+	@echo "make migrate      bring user_service's database schema up to date"
 	@echo "make lint|format  ruff check / ruff format"
 
 $(INSTALLED): constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
@@ -48,8 +49,21 @@ format: venv
 test: venv infra lint
 	$(BIN)/pytest
 
+INFRA_DIR = $${SHIPPY_INFRA_DIR:-.infra}
+
+# user_service refuses to start without JWT_SECRET; locally, make one once and keep it
+# (in the git-ignored infra folder) so tokens outlive a restart.
 run: infra
-	$(BIN)/honcho --procfile Procfile start
+	@if [ -z "$$JWT_SECRET" ]; then \
+		secret_file=$(INFRA_DIR)/jwt-secret; \
+		test -s $$secret_file || (umask 077; $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))' > $$secret_file); \
+		echo "make run: JWT_SECRET is not set; using the generated local secret in $$secret_file"; \
+		export JWT_SECRET=$$(cat $$secret_file); \
+	fi; \
+	exec $(BIN)/honcho --procfile Procfile start
+
+migrate: infra
+	$(BIN)/user-service-migrate
 
 # Re-pin every dependency after changing a pyproject.toml or requirements-dev.txt.
 constraints: venv

@@ -37,6 +37,7 @@ def setup_logging(level: str | None = None) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Debug output of these libraries can carry call payloads; keep them at INFO at most.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     for noisy in ("kombu", "amqp", "pymongo", "nameko"):
         logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLevelName(level)))
     quiet_dependency_warnings()

@@ -37,17 +37,18 @@ class Server:
         self.probe(self.url, timeout)
 
 
-def _probe_rabbitmq(url: str, timeout: float) -> None:
+def probe_rabbitmq(url: str, timeout: float) -> None:
     import kombu
 
     with kombu.Connection(url, connect_timeout=timeout) as connection:
-        connection.connect()
+        # One attempt, no sleeping between retries: a probe must answer fast.
+        connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, interval_max=0)
 
 
 _mongo_clients: dict[str, Any] = {}
 
 
-def _probe_mongodb(url: str, timeout: float) -> None:
+def probe_mongodb(url: str, timeout: float) -> None:
     import pymongo
 
     # One client per URL: a MongoClient keeps monitor threads and a pool.
@@ -59,7 +60,7 @@ def _probe_mongodb(url: str, timeout: float) -> None:
     client.admin.command("ping")
 
 
-def _probe_postgres(url: str, timeout: float) -> None:
+def probe_postgres(url: str, timeout: float) -> None:
     import psycopg2
 
     dsn = url.replace("postgresql+psycopg2://", "postgresql://", 1)
@@ -73,9 +74,9 @@ def _probe_postgres(url: str, timeout: float) -> None:
 
 # kind: (name, config key, accepted URL schemes, probe)
 _KINDS: dict[str, tuple[str, str, tuple[str, ...], Callable[[str, float], None]]] = {
-    "rabbitmq": ("RabbitMQ", "AMQP_URI", ("amqp", "pyamqp", "amqps"), _probe_rabbitmq),
-    "mongodb": ("MongoDB", "MONGO_URI", ("mongodb", "mongodb+srv"), _probe_mongodb),
-    "postgres": ("PostgreSQL", "DATABASE_URL", ("postgresql", "postgresql+psycopg2"), _probe_postgres),
+    "rabbitmq": ("RabbitMQ", "AMQP_URI", ("amqp", "pyamqp", "amqps"), probe_rabbitmq),
+    "mongodb": ("MongoDB", "MONGO_URI", ("mongodb", "mongodb+srv"), probe_mongodb),
+    "postgres": ("PostgreSQL", "DATABASE_URL", ("postgresql", "postgresql+psycopg2"), probe_postgres),
 }
 
 

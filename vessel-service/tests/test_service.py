@@ -118,8 +118,7 @@ def test_health_is_503_with_the_reason_while_a_server_is_down(
         MONGO_URI=f"mongodb://{mongo_gate.address}/",
         MONGO_DATABASE=mongo_database.name,
     )
-    container = container_factory(VesselService, config)
-    container.start()
+    container_factory(VesselService, config).start()
     health_url = f"http://{config['WEB_SERVER_ADDRESS']}/health"
     assert get_json(health_url)[0] == 200
 
@@ -141,4 +140,3 @@ def test_health_is_503_with_the_reason_while_a_server_is_down(
     assert get_json(health_url)[0] == 200
     vessel = rpc_client(timeout=30).vessel_service.find_available({"capacity": 1, "max_weight": 1})
     assert vessel["available"] is True
-    container.stop()  # while the gates still stand; they close when the test ends

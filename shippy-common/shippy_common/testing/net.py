@@ -32,6 +32,10 @@ class TcpGate:
         self._sockets: list[green_socket.socket] = []
 
     @property
+    def is_open(self) -> bool:
+        return self._listener is not None
+
+    @property
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 

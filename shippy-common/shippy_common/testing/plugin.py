@@ -17,8 +17,20 @@ from typing import Any
 
 import pytest
 
+#: Modules that bind blocking ``sleep`` or sockets at import: loaded before the
+#: monkey patch, they stall the eventlet hub in ways tests notice only as hangs.
+MUST_LOAD_AFTER_PATCH = ("kombu", "amqp", "pymongo", "psycopg2", "nameko.rpc")
+
 
 def pytest_load_initial_conftests(early_config: Any, parser: Any, args: list[str]) -> None:
+    import sys
+
+    early = [name for name in MUST_LOAD_AFTER_PATCH if name in sys.modules]
+    if early:
+        raise pytest.UsageError(
+            f"{', '.join(early)} imported before eventlet's monkey patch: a pytest plugin module "
+            "imports them at module level; move those imports into its fixtures"
+        )
     from shippy_common.logs import quiet_dependency_warnings
 
     quiet_dependency_warnings()
@@ -77,10 +89,23 @@ def rpc_client(rabbit_config: dict[str, Any]) -> Iterator[Callable[..., Any]]:
         proxy.stop()
 
 
+@pytest.fixture(scope="session")
+def _all_tcp_gates() -> Iterator[list[Any]]:
+    gates: list[Any] = []
+    yield gates
+    for gate in gates:
+        gate.close()
+
+
 @pytest.fixture
-def tcp_gate() -> Iterator[Callable[[int], Any]]:
+def tcp_gate(_all_tcp_gates: list[Any]) -> Iterator[Callable[[int], Any]]:
     """``tcp_gate(target_port)``: a closed local port that forwards to the
-    target once opened; see :class:`shippy_common.testing.net.TcpGate`."""
+    target once opened; see :class:`shippy_common.testing.net.TcpGate`.
+
+    When the test ends, its gates are opened again and closed only at the end
+    of the session: a container or process the test started may still talk
+    through them while it is torn down (kombu retries a dead broker for ever).
+    """
     from shippy_common.testing.net import TcpGate
 
     gates: list[TcpGate] = []
@@ -88,11 +113,13 @@ def tcp_gate() -> Iterator[Callable[[int], Any]]:
     def make(target_port: int) -> TcpGate:
         gate = TcpGate(target_port)
         gates.append(gate)
+        _all_tcp_gates.append(gate)
         return gate
 
     yield make
     for gate in gates:
-        gate.close()
+        if not gate.is_open:
+            gate.open()
 
 
 @pytest.fixture

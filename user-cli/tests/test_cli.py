@@ -1,0 +1,164 @@
+"""user-cli as a user runs it: a real process against a real user_service."""
+
+import json
+import os
+import pty
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from shippy_common.testing.net import free_port
+
+USER_CLI = str(Path(sys.executable).with_name("user-cli"))
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def run_cli(user_container, rabbit_config):
+    """Run user-cli against this test's user_service; returns the CompletedProcess."""
+
+    def run(*args, env=None, stdin=None):
+        return subprocess.run(
+            [USER_CLI, *args],
+            capture_output=True,
+            text=True,
+            input=stdin,
+            timeout=60,
+            env={**os.environ, "AMQP_URI": rabbit_config["AMQP_URI"], "SHIPPY_TOKEN": "", **(env or {})},
+        )
+
+    return run
+
+
+def create_args(email, password=PASSWORD):
+    return ["create", "--name", "Ana Lopes", "--email", email, "--company", "Shippy Ltd", "--password", password]
+
+
+def assert_one_line_error(result, code, text):
+    assert result.returncode == code, result
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("error: ") or result.stderr.startswith("Error: ") or "Usage" in result.stderr
+    assert text in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_create_then_auth_prints_the_token_alone(run_cli):
+    created = run_cli(*create_args("ana@example.com"))
+    assert created.returncode == 0, created.stderr
+    assert created.stdout.startswith("created ")
+    assert "ana@example.com" in created.stdout
+
+    signed_in = run_cli("auth", "--email", "ana@example.com", "--password", PASSWORD)
+    assert signed_in.returncode == 0, signed_in.stderr
+    token = signed_in.stdout.strip()
+    assert signed_in.stdout == token + "\n"
+    assert token.count(".") == 2
+
+    listed = run_cli("list", env={"SHIPPY_TOKEN": token})
+    assert listed.returncode == 0, listed.stderr
+    assert "Ana Lopes <ana@example.com>, Shippy Ltd" in listed.stdout
+
+
+def test_json_output_for_machines(run_cli):
+    user = json.loads(run_cli(*create_args("ben@example.com"), "--json").stdout)
+    assert set(user) == {"id", "name", "company", "email"}
+    answer = json.loads(run_cli("auth", "--email", "ben@example.com", "--password", PASSWORD, "--json").stdout)
+    assert set(answer) == {"token", "expires_at"}
+    shown = json.loads(run_cli("get", user["id"], "--token", answer["token"], "--json").stdout)
+    assert shown == user
+    everyone = json.loads(run_cli("list", "--json", env={"SHIPPY_TOKEN": answer["token"]}).stdout)
+    assert everyone == [user]
+
+
+def test_an_existing_account_is_refused_with_exit_1(run_cli):
+    run_cli(*create_args("dup@example.com"))
+    assert_one_line_error(run_cli(*create_args("DUP@example.com")), 1, "already exists")
+
+
+def test_wrong_password_is_exit_1(run_cli):
+    run_cli(*create_args("cat@example.com"))
+    assert_one_line_error(
+        run_cli("auth", "--email", "cat@example.com", "--password", "wrong password!"), 1, "email or password is wrong"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (create_args("not-an-email"), "email:"),
+        (create_args("dan@example.com", password="short"), "password: must be at least 8"),
+        (create_args("dan@example.com", password="x" * 73), "password: must be at most 72 bytes"),
+        (["create", "--name", "Ana"], "Missing option"),
+        (["frobnicate"], "No such command"),
+        (["get"], "Missing argument"),
+        (["list"], "no token: pass --token or set SHIPPY_TOKEN"),
+    ],
+)
+def test_bad_usage_or_input_is_exit_2(run_cli, args, text):
+    result = run_cli(*args)
+    assert result.returncode == 2, result
+    assert text in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_bad_token_is_exit_1_with_the_reason(run_cli):
+    assert_one_line_error(run_cli("list", "--token", "a.b.c"), 1, "token is malformed")
+
+
+def test_an_unknown_user_id_is_exit_1(run_cli):
+    run_cli(*create_args("eve@example.com"))
+    token = run_cli("auth", "--email", "eve@example.com", "--password", PASSWORD).stdout.strip()
+    assert_one_line_error(run_cli("get", "00000000-0000-0000-0000-000000000000", "--token", token), 1, "no user")
+
+
+def test_a_broker_that_is_down_is_one_line_not_a_traceback(run_cli):
+    result = run_cli(
+        "auth", "--email", "a@b.io", "--password", PASSWORD, env={"AMQP_URI": f"pyamqp://127.0.0.1:{free_port()}/"}
+    )
+    assert_one_line_error(result, 1, "cannot reach RabbitMQ")
+
+
+@pytest.mark.parametrize("args", [[], ["create"], ["auth"], ["get"], ["list"]])
+def test_help_everywhere(args):
+    result = subprocess.run([USER_CLI, *args, "--help"], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0
+    assert result.stdout.startswith("Usage: user-cli")
+
+
+def test_the_password_is_prompted_for_without_echo(run_cli, rabbit_config):
+    """On a terminal, create asks twice for the password and shows none of it."""
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [USER_CLI, "create", "--name", "Pat", "--email", "pat@example.com", "--company", "P"],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env={**os.environ, "AMQP_URI": rabbit_config["AMQP_URI"]},
+    )
+    os.close(terminal)
+    screen = b""
+
+    def read_until(text, timeout=30):
+        nonlocal screen
+        deadline = time.monotonic() + timeout
+        while text not in screen:
+            assert time.monotonic() < deadline, screen
+            try:
+                screen += os.read(controller, 1024)
+            except OSError:
+                break
+
+    read_until(b"Password: ")
+    os.write(controller, PASSWORD.encode() + b"\n")
+    read_until(b"Repeat for confirmation: ")
+    os.write(controller, PASSWORD.encode() + b"\n")
+    read_until(b"created ")
+    assert process.wait(timeout=30) == 0
+    os.close(controller)
+    assert PASSWORD.encode() not in screen
+    assert run_cli("auth", "--email", "pat@example.com", "--password", PASSWORD).returncode == 0

@@ -1,0 +1,1 @@
+"""user-cli: the command-line client of user_service."""

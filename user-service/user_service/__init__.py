@@ -1,0 +1,1 @@
+"""user_service: Shippy's accounts and access tokens."""

@@ -1,0 +1,32 @@
+"""Console scripts ``user-service`` and ``user-service-migrate``. Imports
+nothing heavy before eventlet's monkey patch is applied."""
+
+import sys
+from pathlib import Path
+
+CONFIG_FILE = Path(__file__).with_name("config.yml")
+
+
+def main() -> None:
+    from shippy_common.runner import run_service
+
+    run_service("user_service.service:UserService", CONFIG_FILE, waits_for=("rabbitmq", "postgres"))
+
+
+def migrate() -> None:
+    """Bring the database schema to the newest revision, then exit."""
+    from shippy_common.config import ConfigError, load_config
+    from shippy_common.logs import setup_logging
+    from shippy_common.servers import servers_from_config, wait_for
+    from user_service.migrations import upgrade
+
+    setup_logging()
+    try:
+        config = load_config(CONFIG_FILE)
+        (database,) = servers_from_config(config, ["postgres"])
+    except ConfigError as exc:
+        print(f"user-service-migrate: configuration error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    wait_for(database)
+    upgrade(config["DATABASE_URL"])
+    print("user-service-migrate: the schema is up to date", file=sys.stderr)
