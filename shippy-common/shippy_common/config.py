@@ -59,3 +59,10 @@ def require_number(config: dict[str, Any], key: str, *, minimum: float = 0) -> f
     if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
         raise ConfigError(f"{key} must be a number >= {minimum}, got {value!r}")
     return float(value)
+
+
+def require_bool(config: dict[str, Any], key: str) -> bool:
+    value = config.get(key)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key} must be true or false, got {value!r}")
+    return value

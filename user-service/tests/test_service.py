@@ -180,7 +180,7 @@ def test_every_bad_token_is_refused_with_a_reason_and_the_service_goes_on(signed
     assert reasons["expired"] == "token has expired"
     assert reasons["wrong aud"] == "token is for another audience"
     assert reasons["no exp"] == "token has no exp claim"
-    assert reasons["alg none, empty signature"] == "algorithm is not allowed"
+    assert reasons["alg none, empty signature"] == "token algorithm is not allowed"
     assert reasons["sub of an unknown user"] == "the token's user no longer exists"
     assert reasons["None"] == "token must be a string, got NoneType"
 

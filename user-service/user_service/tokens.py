@@ -27,9 +27,9 @@ _REASONS: list[tuple[type[Exception], str]] = [
     (jwt.ImmatureSignatureError, "token is not valid yet"),
     (jwt.InvalidAudienceError, "token is for another audience"),
     (jwt.InvalidIssuerError, "token is from another issuer"),
-    (jwt.InvalidSignatureError, "signature does not match"),
-    (jwt.InvalidAlgorithmError, "algorithm is not allowed"),
-    (jwt.InvalidIssuedAtError, "iat is not a number"),
+    (jwt.InvalidSignatureError, "token signature does not match"),
+    (jwt.InvalidAlgorithmError, "token algorithm is not allowed"),
+    (jwt.InvalidIssuedAtError, "token iat is not a number"),
     (jwt.DecodeError, "token is malformed"),
 ]
 
@@ -92,4 +92,4 @@ class TokenAuthority:
         try:
             return str(uuid.UUID(subject))
         except (TypeError, ValueError, AttributeError):
-            raise InvalidToken("sub is not a user id") from None
+            raise InvalidToken("token sub is not a user id") from None

@@ -5,8 +5,7 @@ import pytest
 from shippy_common.errors import AlreadyExists, NoVesselAvailable, ValidationError
 from shippy_common.testing.net import get_json
 from vessel_service.service import VesselService
-
-from .conftest import CONFIG_FILE
+from vessel_service.testing import CONFIG_FILE
 
 
 def test_the_default_fleet_carries_the_classic_consignment(vessels):
@@ -140,3 +139,66 @@ def test_health_is_503_with_the_reason_while_a_server_is_down(
     assert get_json(health_url)[0] == 200
     vessel = rpc_client(timeout=30).vessel_service.find_available({"capacity": 1, "max_weight": 1})
     assert vessel["available"] is True
+
+
+@pytest.fixture
+def empty_fleet(container_factory, vessel_config, rpc_client):
+    """Two vessel_service instances on one empty fleet, as when scaled out."""
+    config = {**vessel_config, "SEED_DEFAULT_FLEET": False}
+    for _ in range(2):
+        container_factory(VesselService, config).start()
+    return rpc_client(timeout=60).vessel_service
+
+
+def test_fifty_concurrent_bookings_fill_a_ten_container_vessel_exactly(empty_fleet, mongo_database):
+    empty_fleet.create({"id": "ten", "name": "Ten slots", "capacity": 10, "max_weight": 1_000_000})
+    replies = [empty_fleet.book.call_async({"booking_id": f"b{i}", "containers": 1, "weight": 10}) for i in range(50)]
+    booked, refused = 0, 0
+    for reply in replies:
+        try:
+            assert reply.result()["id"] == "ten"
+            booked += 1
+        except NoVesselAvailable:
+            refused += 1
+    assert (booked, refused) == (10, 40)
+    entries = list(mongo_database.vessel_ledger.find({"vessel_id": "ten"}).sort("seq", -1))
+    assert entries[0]["containers_left"] == 0
+    assert len(entries) == 11  # the opening entry and ten bookings
+
+
+def test_weight_runs_out_before_slots_do(empty_fleet):
+    empty_fleet.create({"id": "light", "name": "Light", "capacity": 100, "max_weight": 1000})
+    assert empty_fleet.book({"booking_id": "heavy1", "containers": 1, "weight": 600})["id"] == "light"
+    with pytest.raises(NoVesselAvailable):
+        empty_fleet.book({"booking_id": "heavy2", "containers": 1, "weight": 600})
+    assert empty_fleet.book({"booking_id": "heavy3", "containers": 1, "weight": 400})["id"] == "light"
+
+
+def test_a_retried_booking_reserves_once_and_answers_the_same(empty_fleet, mongo_database):
+    empty_fleet.create({"id": "two", "name": "Two slots", "capacity": 2, "max_weight": 100})
+    replies = [empty_fleet.book.call_async({"booking_id": "same", "containers": 1, "weight": 1}) for _ in range(5)]
+    assert {reply.result()["id"] for reply in replies} == {"two"}
+    assert mongo_database.vessel_ledger.count_documents({"booking_id": "same"}) == 1
+    assert empty_fleet.book({"booking_id": "other", "containers": 1, "weight": 1})["id"] == "two"
+
+
+def test_no_room_anywhere_reserves_nothing(empty_fleet, mongo_database):
+    empty_fleet.create({"id": "tiny", "name": "Tiny", "capacity": 1, "max_weight": 1})
+    with pytest.raises(NoVesselAvailable):
+        empty_fleet.book({"booking_id": "too-big", "containers": 2, "weight": 1})
+    assert mongo_database.vessel_ledger.count_documents({"booking_id": "too-big"}) == 0
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"containers": 1, "weight": 1}, "booking_id"),
+        ({"booking_id": {"$ne": ""}, "containers": 1, "weight": 1}, "booking_id"),
+        ({"booking_id": "b", "containers": 0, "weight": 1}, "containers"),
+        ({"booking_id": "b", "containers": 1, "weight": "1"}, "weight"),
+    ],
+)
+def test_bad_bookings_are_validation_errors(vessels, payload, field):
+    with pytest.raises(ValidationError) as error:
+        vessels.book(payload)
+    assert error.value.field == field

@@ -44,3 +44,28 @@ def find_available(vessels: Iterable[Vessel], load: Load) -> Vessel:
     if not fitting:
         raise NoVesselAvailable(f"no available vessel can carry {load.containers} containers weighing {load.weight}")
     return min(fitting, key=best_fit_order)
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """What is still free on a vessel after its ``seq``-th booking."""
+
+    vessel_id: str
+    seq: int
+    containers_left: int
+    weight_left: int
+
+    @classmethod
+    def opening(cls, vessel: Vessel) -> Allocation:
+        return cls(vessel_id=vessel.id, seq=0, containers_left=vessel.capacity, weight_left=vessel.max_weight)
+
+    def can_take(self, load: Load) -> bool:
+        return self.containers_left >= load.containers and self.weight_left >= load.weight
+
+    def after(self, load: Load) -> Allocation:
+        return Allocation(
+            vessel_id=self.vessel_id,
+            seq=self.seq + 1,
+            containers_left=self.containers_left - load.containers,
+            weight_left=self.weight_left - load.weight,
+        )

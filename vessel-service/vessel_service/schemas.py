@@ -45,3 +45,14 @@ class Specification(StrictModel):
 
     def to_domain(self) -> Load:
         return Load(containers=self.capacity, weight=self.max_weight)
+
+
+class Booking(StrictModel):
+    """Room to reserve for one consignment; ``booking_id`` makes retries safe."""
+
+    booking_id: Identifier
+    containers: ContainerCount
+    weight: Weight
+
+    def to_domain(self) -> Load:
+        return Load(containers=self.containers, weight=self.weight)

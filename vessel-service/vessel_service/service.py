@@ -8,12 +8,13 @@ from nameko.rpc import rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
+from shippy_common.config import require_bool
 from shippy_common.errors import AlreadyExists, NoVesselAvailable, ValidationError
 from shippy_common.health import HealthCheck
 from shippy_common.schemas import parse
-from vessel_service import domain
+from vessel_service import booking, domain
 from vessel_service.repository import VesselStore
-from vessel_service.schemas import NewVessel, Specification
+from vessel_service.schemas import Booking, NewVessel, Specification
 
 
 class VesselService:
@@ -21,6 +22,10 @@ class VesselService:
 
     vessels = VesselStore()
     health = HealthCheck("rabbitmq", "mongodb")
+
+    @staticmethod
+    def check_config(config: dict[str, Any]) -> None:
+        require_bool(config, "SEED_DEFAULT_FLEET")
 
     @rpc(expected_exceptions=(ValidationError, AlreadyExists))
     def create(self, vessel: Any) -> dict[str, Any]:
@@ -31,6 +36,13 @@ class VesselService:
     def find_available(self, specification: Any) -> dict[str, Any]:
         load = parse(Specification, specification, name="specification").to_domain()
         return domain.find_available(self.vessels.candidates(load), load).to_dict()
+
+    @rpc(expected_exceptions=(ValidationError, NoVesselAvailable))
+    def book(self, booking_request: Any) -> dict[str, Any]:
+        """Reserve room for a load; the same ``booking_id`` always gets the same vessel."""
+        request = parse(Booking, booking_request, name="booking")
+        vessel = booking.book(self.vessels, self.vessels.ledger, request.booking_id, request.to_domain())
+        return vessel.to_dict()
 
     @http("GET", "/health")
     def health_check(self, request: Request) -> Response:

@@ -1,11 +1,15 @@
+"""pytest fixtures for tests that need a running vessel_service (registered as
+the ``shippy_vessel_service`` pytest plugin, so other packages' tests use them too).
+
+Imported before eventlet's monkey patch: nothing that loads kombu, nameko or
+pymongo may be imported at module level (see ``shippy_common.testing.plugin``).
+"""
+
 from pathlib import Path
 
 import pytest
 
-import vessel_service
-from vessel_service.service import VesselService
-
-CONFIG_FILE = Path(vessel_service.__file__).with_name("config.yml")
+CONFIG_FILE = Path(__file__).with_name("config.yml")
 
 
 @pytest.fixture
@@ -15,6 +19,8 @@ def vessel_config(service_config, mongo_database):
 
 @pytest.fixture
 def vessel_container(container_factory, vessel_config):
+    from vessel_service.service import VesselService
+
     container = container_factory(VesselService, vessel_config)
     container.start()
     return container

@@ -1,0 +1,1 @@
+"""consignment-cli: the command-line client of consignment_service."""

@@ -1,0 +1,1 @@
+"""consignment_service: books consignments onto vessels."""

@@ -1,0 +1,14 @@
+"""Console script ``consignment-service``. Imports nothing heavy before the
+runner has applied eventlet's monkey patch."""
+
+from pathlib import Path
+
+
+def main() -> None:
+    from shippy_common.runner import run_service
+
+    run_service(
+        "consignment_service.service:ConsignmentService",
+        Path(__file__).with_name("config.yml"),
+        waits_for=("rabbitmq", "mongodb"),
+    )

@@ -1,0 +1,46 @@
+"""pytest fixtures for tests that need the whole booking path running:
+user_service, vessel_service and consignment_service (registered as the
+``shippy_consignment_service`` pytest plugin).
+
+Imported before eventlet's monkey patch: nothing that loads kombu, nameko or
+pymongo may be imported at module level (see ``shippy_common.testing.plugin``).
+"""
+
+from pathlib import Path
+
+import pytest
+
+CONFIG_FILE = Path(__file__).with_name("config.yml")
+
+
+@pytest.fixture
+def consignment_config(service_config, mongo_database):
+    return service_config(CONFIG_FILE, MONGO_DATABASE=mongo_database.name, RPC_TIMEOUT_SECONDS=10)
+
+
+@pytest.fixture
+def consignment_container(container_factory, consignment_config):
+    from consignment_service.service import ConsignmentService
+
+    container = container_factory(ConsignmentService, consignment_config)
+    container.start()
+    return container
+
+
+@pytest.fixture
+def platform(user_container, vessel_container, consignment_container):
+    """user_service, vessel_service (default fleet) and consignment_service."""
+    return consignment_container
+
+
+@pytest.fixture
+def sign_up(users, new_user, rpc_client):
+    """``sign_up()``: a new user's id and a consignment_service proxy carrying its token."""
+
+    def make():
+        payload = new_user()
+        user = users.create(payload)
+        token = users.auth(payload["email"], payload["password"])["token"]
+        return user["id"], token, rpc_client(context_data={"authorization": token}, timeout=60).consignment_service
+
+    return make

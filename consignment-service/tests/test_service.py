@@ -1,0 +1,247 @@
+"""consignment_service end to end: real RPC to real user_service and
+vessel_service, RabbitMQ, PostgreSQL and the MongoDB-wire server."""
+
+import time
+import uuid
+
+import eventlet
+import pytest
+from nameko.rpc import rpc
+
+from shippy_common.errors import (
+    AlreadyExists,
+    NoVesselAvailable,
+    ServiceUnavailable,
+    Unauthorized,
+    ValidationError,
+)
+from shippy_common.testing.net import get_json
+from shippy_common.testing.tokens import bad_tokens
+from user_service.testing import AUDIENCE, ISSUER, JWT_SECRET
+
+CLASSIC = {
+    "description": "This is a test consignment",
+    "weight": 55000,
+    "containers": [
+        {"customer_id": "cust001", "origin": "Manchester, United Kingdom"},
+        {"customer_id": "cust002", "origin": "Derby, United Kingdom"},
+        {"customer_id": "cust005", "origin": "Sheffield, United Kingdom"},
+    ],
+}
+
+
+def stored(mongo_database):
+    return mongo_database.consignments.count_documents({})
+
+
+def reserved(mongo_database):
+    """Vessel bookings made, leaving out each vessel's opening ledger entry."""
+    return mongo_database.vessel_ledger.count_documents({"seq": {"$gt": 0}})
+
+
+def test_the_classic_consignment_is_booked_onto_kanes_salty_secret(platform, sign_up):
+    owner_id, _, consignments = sign_up()
+    created = consignments.create_consignment(CLASSIC)
+    assert created["vessel_id"] == "vessel001"
+    assert created["owner_id"] == owner_id
+    assert created["weight"] == 55000
+    assert [c["customer_id"] for c in created["containers"]] == ["cust001", "cust002", "cust005"]
+    assert consignments.get_consignments() == [created]
+
+
+def test_the_owner_comes_from_the_token_and_a_vessel_id_in_the_body_is_ignored(platform, sign_up):
+    owner_id, _, consignments = sign_up()
+    created = consignments.create_consignment({**CLASSIC, "vessel_id": "vessel003"})
+    assert created["vessel_id"] == "vessel001"
+    assert created["owner_id"] == owner_id
+    with pytest.raises(ValidationError) as error:
+        consignments.create_consignment({**CLASSIC, "owner_id": "someone-else"})
+    assert error.value.field == "owner_id"
+
+
+def test_each_user_lists_only_their_own_consignments_newest_first(platform, sign_up):
+    _, _, ana = sign_up()
+    _, _, ben = sign_up()
+    first = ana.create_consignment({**CLASSIC, "description": "first"})
+    bens = ben.create_consignment({**CLASSIC, "description": "ben's"})
+    second = ana.create_consignment({**CLASSIC, "description": "second"})
+    assert [c["id"] for c in ana.get_consignments()] == [second["id"], first["id"]]
+    assert [c["id"] for c in ben.get_consignments()] == [bens["id"]]
+
+
+def test_no_token_is_unauthorized_and_nothing_is_stored(platform, rpc_client, mongo_database):
+    anonymous = rpc_client().consignment_service
+    with pytest.raises(Unauthorized, match="no access token"):
+        anonymous.create_consignment(CLASSIC)
+    with pytest.raises(Unauthorized):
+        anonymous.get_consignments()
+    assert stored(mongo_database) == 0
+
+
+def test_every_bad_token_is_refused_at_the_gate_and_the_services_keep_serving(
+    platform, sign_up, rpc_client, mongo_database
+):
+    owner_id, _, consignments = sign_up()
+    corpus = bad_tokens(secret=JWT_SECRET, issuer=ISSUER, audience=AUDIENCE, user_id=owner_id)
+    # Context data travels as AMQP headers, which must fit one frame (128 KiB):
+    # a 1 MB token cannot even be sent that way; user_service's own tests send it as an argument.
+    del corpus["1 MB token"]
+    corpus["100 KB token"] = "a" * 100_000
+    for name, token in corpus.items():
+        gate = rpc_client(context_data={"authorization": token}).consignment_service
+        with pytest.raises(Unauthorized) as error:
+            gate.create_consignment(CLASSIC)
+        assert str(error.value), name
+        assert stored(mongo_database) == 0, name
+    assert reserved(mongo_database) == 0
+    assert consignments.create_consignment(CLASSIC)["vessel_id"] == "vessel001"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"description": ""}, "description"),
+        ({"description": "d" * 2001}, "description"),
+        ({"description": {"$gt": ""}}, "description"),
+        ({"weight": 0}, "weight"),
+        ({"weight": -5}, "weight"),
+        ({"weight": "55000"}, "weight"),
+        ({"weight": 1.5}, "weight"),
+        ({"weight": 10**12}, "weight"),
+        ({"weight": {"$gt": 0}}, "weight"),
+        ({"containers": []}, "containers"),
+        ({"containers": "cust001"}, "containers"),
+        ({"containers": [{"origin": "Derby"}]}, "containers.0.customer_id"),
+        ({"containers": [{"customer_id": "c1"}]}, "containers.0.origin"),
+        ({"containers": [{"customer_id": {"$ne": None}, "origin": "x"}]}, "containers.0.customer_id"),
+        ({"containers": [{"customer_id": "c1", "origin": "x", "extra": 1}]}, "containers.0.extra"),
+        ({"containers": [{"customer_id": "c1", "origin": "x"}] * 1001}, "containers"),
+        ({"id": "$where"}, "id"),
+        ({"vessel_id": {"$gt": ""}}, "vessel_id"),
+        ({"status": "paid"}, "status"),
+    ],
+)
+def test_bad_consignments_name_the_field_and_nothing_is_stored_or_reserved(
+    platform, sign_up, mongo_database, change, field
+):
+    _, _, consignments = sign_up()
+    with pytest.raises(ValidationError) as error:
+        consignments.create_consignment({**CLASSIC, **change})
+    assert error.value.field == field
+    assert stored(mongo_database) == 0
+    assert reserved(mongo_database) == 0
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({key: value for key, value in CLASSIC.items() if key != "weight"}, "weight"),
+        (None, "consignment"),
+        ([CLASSIC], "consignment"),
+    ],
+)
+def test_missing_fields_and_non_objects_are_refused(platform, sign_up, payload, field):
+    _, _, consignments = sign_up()
+    with pytest.raises(ValidationError) as error:
+        consignments.create_consignment(payload)
+    assert error.value.field == field
+
+
+def test_a_huge_payload_is_refused_and_the_service_keeps_serving(platform, sign_up):
+    _, _, consignments = sign_up()
+    with pytest.raises(ValidationError) as error:
+        consignments.create_consignment({**CLASSIC, "description": "x" * 5_000_000})
+    assert error.value.field == "description"
+    assert consignments.create_consignment(CLASSIC)["vessel_id"] == "vessel001"
+
+
+@pytest.fixture
+def one_small_vessel(user_container, container_factory, vessel_config, consignment_container, rpc_client):
+    """The platform on a fleet of one vessel with room for ten containers."""
+    from vessel_service.service import VesselService
+
+    container_factory(VesselService, {**vessel_config, "SEED_DEFAULT_FLEET": False}).start()
+    rpc_client().vessel_service.create({"id": "ten", "name": "Ten slots", "capacity": 10, "max_weight": 10**6})
+
+
+def test_fifty_concurrent_bookings_never_overbook_a_vessel(one_small_vessel, sign_up, mongo_database):
+    _, _, consignments = sign_up()
+    one_container = {**CLASSIC, "weight": 100, "containers": CLASSIC["containers"][:1]}
+    replies = [consignments.create_consignment.call_async(one_container) for _ in range(50)]
+    outcomes = []
+    for reply in replies:
+        try:
+            outcomes.append(reply.result()["vessel_id"])
+        except NoVesselAvailable:
+            outcomes.append("no vessel")
+    assert outcomes.count("ten") == 10
+    assert outcomes.count("no vessel") == 40
+    assert stored(mongo_database) == 10
+    assert reserved(mongo_database) == 10
+
+
+def test_no_vessel_with_room_stores_and_reserves_nothing(one_small_vessel, sign_up, mongo_database):
+    _, _, consignments = sign_up()
+    eleven = {**CLASSIC, "containers": [{"customer_id": f"c{i}", "origin": "Leeds"} for i in range(11)]}
+    with pytest.raises(NoVesselAvailable):
+        consignments.create_consignment(eleven)
+    assert stored(mongo_database) == 0
+    assert reserved(mongo_database) == 0
+
+
+def test_a_retried_create_stores_and_reserves_once_and_answers_the_same(one_small_vessel, sign_up, mongo_database):
+    _, _, consignments = sign_up()
+    request = {**CLASSIC, "id": "order-42"}
+    first = consignments.create_consignment(request)
+    again = consignments.create_consignment(request)
+    concurrent = [consignments.create_consignment.call_async(request) for _ in range(5)]
+    assert all(reply.result() == first for reply in concurrent)
+    assert again == first
+    assert stored(mongo_database) == 1
+    assert reserved(mongo_database) == 1
+    assert mongo_database.vessel_ledger.find_one({"booking_id": "order-42"})["containers_left"] == 7
+
+
+def test_reusing_an_id_for_a_different_consignment_is_already_exists(platform, sign_up):
+    _, _, ana = sign_up()
+    _, _, ben = sign_up()
+    ana.create_consignment({**CLASSIC, "id": "order-7"})
+    with pytest.raises(AlreadyExists):
+        ana.create_consignment({**CLASSIC, "id": "order-7", "weight": 1})
+    with pytest.raises(AlreadyExists):
+        ben.create_consignment({**CLASSIC, "id": "order-7"})
+
+
+class SilentUserService:
+    """A user_service that never answers in time."""
+
+    name = "user_service"
+
+    @rpc
+    def validate_token(self, token):
+        eventlet.sleep(30)
+
+
+def test_a_user_service_that_does_not_answer_is_a_typed_error_not_a_hang(
+    container_factory, consignment_config, vessel_container, rpc_client
+):
+    from consignment_service.service import ConsignmentService
+
+    container_factory(SilentUserService, consignment_config).start()
+    container_factory(ConsignmentService, {**consignment_config, "RPC_TIMEOUT_SECONDS": 1}).start()
+    caller = rpc_client(context_data={"authorization": "any.token.here"}, timeout=20).consignment_service
+    started = time.monotonic()
+    with pytest.raises(ServiceUnavailable, match="user_service did not answer within 1s"):
+        caller.create_consignment(CLASSIC)
+    assert time.monotonic() - started < 20  # the caller's own deadline never came into play
+
+
+def test_a_user_service_that_is_not_running_is_a_typed_error(consignment_container, rpc_client):
+    caller = rpc_client(context_data={"authorization": str(uuid.uuid4())}).consignment_service
+    with pytest.raises(ServiceUnavailable, match="user_service is not running"):
+        caller.get_consignments()
+
+
+def test_health_reports_rabbitmq_and_mongodb(consignment_container, consignment_config):
+    status, body = get_json(f"http://{consignment_config['WEB_SERVER_ADDRESS']}/health")
+    assert (status, body["checks"]) == (200, {"RabbitMQ": "ok", "MongoDB": "ok"})
