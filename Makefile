@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
-PACKAGES := shippy-common vessel-service user-service user-cli consignment-service consignment-cli
+PACKAGES := shippy-common vessel-service user-service user-cli consignment-service consignment-cli notification-service
 INSTALLED := $(VENV)/.installed
 
 .PHONY: help venv infra infra-stop infra-status test lint format run migrate constraints clean

@@ -15,10 +15,11 @@ from typing import Any, Protocol
 from consignment_service.domain import Consignment
 from consignment_service.schemas import NewConsignment
 from shippy_common.errors import AlreadyExists
+from shippy_common.events import CONSIGNMENT_CREATED, new_event
 
 
 class Consignments(Protocol):
-    def add(self, consignment: Consignment) -> bool: ...
+    def add(self, consignment: Consignment, event: dict[str, Any]) -> bool: ...
     def get(self, consignment_id: str) -> Consignment | None: ...
 
 
@@ -29,10 +30,12 @@ class VesselBooker(Protocol):
 def create(
     consignments: Consignments,
     vessels: VesselBooker,
-    owner_id: str,
+    owner: dict[str, Any],
     request: NewConsignment,
     now: Callable[[], datetime],
 ) -> Consignment:
+    """Book ``request`` for ``owner`` (the caller's public profile)."""
+    owner_id = owner["id"]
     consignment_id = request.id or str(uuid.uuid4())
     existing = consignments.get(consignment_id)
     if existing is not None:
@@ -41,7 +44,7 @@ def create(
         {"booking_id": consignment_id, "containers": len(request.containers), "weight": request.weight}
     )
     consignment = request.to_domain(id=consignment_id, owner_id=owner_id, vessel_id=vessel["id"], created_at=now())
-    if consignments.add(consignment):
+    if consignments.add(consignment, _created_event(consignment, owner, vessel)):
         return consignment
     return _retry_of(consignments.get(consignment_id), request, owner_id)
 
@@ -53,3 +56,20 @@ def _retry_of(existing: Consignment | None, request: NewConsignment, owner_id: s
         if existing.same_request_as(asked):
             return existing
     raise AlreadyExists("a different consignment with this id exists already")
+
+
+def _created_event(consignment: Consignment, owner: dict[str, Any], vessel: dict[str, Any]) -> dict[str, Any]:
+    """``consignment.created``: what the booking confirmation needs, no secrets."""
+    return new_event(
+        CONSIGNMENT_CREATED,
+        consignment.id,
+        {
+            "consignment_id": consignment.id,
+            "owner": {"id": owner["id"], "name": owner["name"], "email": owner["email"]},
+            "vessel": {"id": vessel["id"], "name": vessel["name"]},
+            "description": consignment.description,
+            "weight": consignment.weight,
+            "containers": [{"customer_id": c.customer_id, "origin": c.origin} for c in consignment.containers],
+            "created_at": consignment.created_at.isoformat(),
+        },
+    )

@@ -12,3 +12,11 @@ def main() -> None:
         Path(__file__).with_name("config.yml"),
         waits_for=("rabbitmq", "mongodb"),
     )
+
+
+def relay() -> None:
+    """Console script ``consignment-outbox-relay``: consignment events from MongoDB to NATS."""
+    from consignment_service.outbox import open_outbox
+    from shippy_common.events import run_relay
+
+    run_relay(Path(__file__).with_name("config.yml"), open_outbox, waits_for=("mongodb",))

@@ -40,11 +40,17 @@ class ConsignmentRepository:
 
     def ensure_indexes(self) -> None:
         self.consignments.create_index([("owner_id", ASCENDING), ("created_ns", DESCENDING)])
+        self.consignments.create_index([("outbox_pending", ASCENDING), ("created_ns", ASCENDING)])
 
-    def add(self, consignment: Consignment) -> bool:
-        """Store ``consignment``; ``False`` if one with its id exists already."""
+    def add(self, consignment: Consignment, event: dict[str, Any]) -> bool:
+        """Store ``consignment`` with ``event`` in its outbox, in one document
+        write (a standalone MongoDB has no multi-document transactions);
+        ``False`` if a consignment with its id exists already."""
+        document = _to_document(consignment)
+        document["outbox"] = [event]
+        document["outbox_pending"] = True
         try:
-            self.consignments.insert_one(_to_document(consignment))
+            self.consignments.insert_one(document)
         except DuplicateKeyError:
             return False
         return True

@@ -48,29 +48,29 @@ class ConsignmentService:
     def check_config(config: dict[str, Any]) -> None:
         require_number(config, "RPC_TIMEOUT_SECONDS", minimum=0.1)
 
-    def _caller_id(self) -> str:
-        """The id of the user whose valid token came with this call."""
+    def _caller(self) -> dict[str, Any]:
+        """The user (id, name, company, email) whose valid token came with this call."""
         if self.caller_token is None:
             raise Unauthorized("no access token sent")
         try:
             answer = self.user_service.validate_token(self.caller_token)
         except InvalidToken as exc:
             raise Unauthorized(str(exc)) from None
-        return answer["user"]["id"]
+        return answer["user"]
 
     @rpc(
         expected_exceptions=(Unauthorized, ValidationError, NoVesselAvailable, AlreadyExists, ServiceUnavailable),
     )
     def create_consignment(self, consignment: Any) -> dict[str, Any]:
-        owner_id = self._caller_id()
+        owner = self._caller()
         request = parse(NewConsignment, consignment, name="consignment")
-        created = bookings.create(self.consignments, self.vessel_service, owner_id, request, now=_now)
+        created = bookings.create(self.consignments, self.vessel_service, owner, request, now=_now)
         return created.to_dict()
 
     @rpc(expected_exceptions=(Unauthorized, ServiceUnavailable))
     def get_consignments(self) -> list[dict[str, Any]]:
-        owner_id = self._caller_id()
-        return [consignment.to_dict() for consignment in self.consignments.owned_by(owner_id)]
+        owner = self._caller()
+        return [consignment.to_dict() for consignment in self.consignments.owned_by(owner["id"])]
 
     @http("GET", "/health")
     def health_check(self, request: Request) -> Response:

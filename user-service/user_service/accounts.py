@@ -5,9 +5,11 @@ The nameko service wires these to RPC; tests can call them with fakes.
 
 from __future__ import annotations
 
+import uuid
 from typing import Protocol
 
 from shippy_common.errors import AlreadyExists, InvalidCredentials, InvalidToken, Unauthorized, ValidationError
+from shippy_common.events import USER_CREATED, new_event
 from user_service.domain import NewAccount, User
 from user_service.passwords import check_password
 from user_service.tokens import TokenAuthority
@@ -16,7 +18,7 @@ MAX_EMAIL_LENGTH = 254
 
 
 class Users(Protocol):
-    def add(self, *, name: str, company: str, email: str, password_hash: str) -> User: ...
+    def add(self, user_id: str, *, name: str, company: str, email: str, password_hash: str, event: dict) -> User: ...
     def email_taken(self, email: str) -> bool: ...
     def with_password_hash(self, email: str) -> tuple[User, str] | None: ...
     def get(self, user_id: str) -> User | None: ...
@@ -32,11 +34,13 @@ def register(users: Users, hasher: Hasher, account: NewAccount) -> User:
     # index still decides between two concurrent registrations.
     if users.email_taken(account.email):
         raise AlreadyExists(f"an account for {account.email} already exists")
+    user_id = str(uuid.uuid4())
+    profile = {"name": account.name, "company": account.company, "email": account.email}
     return users.add(
-        name=account.name,
-        company=account.company,
-        email=account.email,
+        user_id,
+        **profile,
         password_hash=hasher.hash(account.password),
+        event=new_event(USER_CREATED, user_id, {"user_id": user_id, **profile}),
     )
 
 

@@ -30,3 +30,11 @@ def migrate() -> None:
     wait_for(database)
     upgrade(config["DATABASE_URL"])
     print("user-service-migrate: the schema is up to date", file=sys.stderr)
+
+
+def relay() -> None:
+    """Console script ``user-outbox-relay``: user events from PostgreSQL to NATS."""
+    from shippy_common.events import run_relay
+    from user_service.outbox import open_outbox
+
+    run_relay(CONFIG_FILE, open_outbox, waits_for=("postgres",))

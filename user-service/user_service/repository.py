@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shippy_common.errors import AlreadyExists
 from user_service.domain import User
 from user_service.migrations import upgrade
-from user_service.models import UserRecord
+from user_service.models import OutboxRecord, UserRecord
 
 
 def _to_domain(record: UserRecord) -> User:
@@ -31,11 +31,14 @@ class UserRepository:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
 
-    def add(self, *, name: str, company: str, email: str, password_hash: str) -> User:
-        record = UserRecord(id=uuid.uuid4(), name=name, company=company, email=email, password_hash=password_hash)
+    def add(self, user_id: str, *, name: str, company: str, email: str, password_hash: str, event: dict) -> User:
+        """Store the user and ``event`` in one transaction: both or neither."""
+        record = UserRecord(id=uuid.UUID(user_id), name=name, company=company, email=email, password_hash=password_hash)
+        outbox = OutboxRecord(id=uuid.UUID(event["id"]), aggregate_id=user_id, type=event["type"], event=event)
         try:
             with self.sessions.begin() as session:
                 session.add(record)
+                session.add(outbox)
                 session.flush()
                 session.refresh(record)
                 return _to_domain(record)

@@ -138,3 +138,53 @@ def start_process() -> Iterator[Callable[..., Any]]:
     for process in processes:
         process.stop()
         process.remove_log()
+
+
+class EventStream:
+    """A JetStream stream and subject prefix of one test's own."""
+
+    def __init__(self, nats_url: str) -> None:
+        tag = uuid.uuid4().hex[:10]
+        self.nats_url = nats_url
+        self.name = f"TEST_{tag}"
+        self.prefix = f"test{tag}."
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"NATS_URL": self.nats_url, "EVENT_STREAM": self.name, "EVENT_SUBJECT_PREFIX": self.prefix}
+
+    def _tool(self, *args: str, stdin: bytes | None = None) -> str:
+        import subprocess
+        import sys
+
+        command = [sys.executable, "-m", "shippy_common.testing.jetstream", *args]
+        return subprocess.run(command, input=stdin, capture_output=True, check=True, timeout=30).stdout.decode()
+
+    def messages(self) -> list[dict[str, Any]]:
+        """Every message in the stream: ``{"subject", "msg_id", "event"}``."""
+        import json
+
+        return [json.loads(line) for line in self._tool("dump", self.nats_url, self.name).splitlines()]
+
+    def wait_for_messages(self, count: int, timeout: float = 30) -> list[dict[str, Any]]:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while len(messages := self.messages()) < count:
+            assert time.monotonic() < deadline, f"{len(messages)} of {count} events after {timeout}s: {messages}"
+            time.sleep(0.2)
+        return messages
+
+    def publish(self, event_type: str, payload: bytes, msg_id: str | None = None) -> None:
+        extra = [msg_id] if msg_id else []
+        self._tool("publish", self.nats_url, self.name, self.prefix, event_type, *extra, stdin=payload)
+
+    def delete(self) -> None:
+        self._tool("delete", self.nats_url, self.name)
+
+
+@pytest.fixture
+def event_stream() -> Iterator[EventStream]:
+    stream = EventStream(os.environ.get("NATS_URL", "nats://127.0.0.1:4222"))
+    yield stream
+    stream.delete()

@@ -1,0 +1,32 @@
+"""consignment_service's outbox: the events inside consignment documents."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pymongo
+from pymongo import ASCENDING
+from pymongo.collection import Collection
+
+
+class MongoOutbox:
+    """A consignment document carries its events in ``outbox`` and
+    ``outbox_pending: true`` until the relay has published all of them."""
+
+    def __init__(self, consignments: Collection) -> None:
+        self.consignments = consignments
+
+    def pending(self, limit: int) -> Sequence[dict[str, Any]]:
+        query = {"outbox_pending": True}
+        documents = self.consignments.find(query, {"outbox": 1}).sort("created_ns", ASCENDING).limit(limit)
+        return [event for document in documents for event in document["outbox"]][:limit]
+
+    def mark_sent(self, event_id: str) -> None:
+        # One event per document today, so its document is done once it is sent.
+        self.consignments.update_one({"outbox.id": event_id}, {"$set": {"outbox_pending": False}})
+
+
+def open_outbox(config: dict[str, Any]) -> MongoOutbox:
+    client: pymongo.MongoClient = pymongo.MongoClient(config["MONGO_URI"], serverSelectionTimeoutMS=5000, tz_aware=True)
+    return MongoOutbox(client[config["MONGO_DATABASE"]]["consignments"])

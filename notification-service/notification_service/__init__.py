@@ -1,0 +1,1 @@
+"""notification_service: mails for Shippy's events."""

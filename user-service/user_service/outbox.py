@@ -1,0 +1,36 @@
+"""user_service's outbox in PostgreSQL, as the relay reads it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.orm import Session
+
+from user_service.models import OutboxRecord
+
+
+class PostgresOutbox:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def pending(self, limit: int) -> Sequence[dict[str, Any]]:
+        with Session(self.engine) as session:
+            query = select(OutboxRecord.event).where(OutboxRecord.published_at.is_(None))
+            return list(session.scalars(query.order_by(OutboxRecord.seq).limit(limit)))
+
+    def mark_sent(self, event_id: str) -> None:
+        with Session(self.engine) as session, session.begin():
+            session.execute(
+                update(OutboxRecord).where(OutboxRecord.id == uuid.UUID(event_id)).values(published_at=func.now())
+            )
+
+
+def open_outbox(config: dict[str, Any]) -> PostgresOutbox:
+    from user_service.migrations import upgrade
+    from user_service.repository import make_engine
+
+    upgrade(config["DATABASE_URL"])
+    return PostgresOutbox(make_engine(config["DATABASE_URL"], pool_size=2))
