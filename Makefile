@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PACKAGES := shippy-common vessel-service user-service user-cli consignment-service consignment-cli notification-service
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help venv infra infra-stop infra-status test lint format run migrate constraints clean
+.PHONY: help venv infra infra-stop infra-status test lint format run migrate constraints clean build test-compose bench
 
 help:
 	@echo "make run          start the whole platform locally (servers + services), Ctrl-C stops the services"
@@ -16,6 +16,9 @@ help:
 	@echo "make infra        start (or reuse) RabbitMQ, PostgreSQL, NATS and a MongoDB-wire server on 127.0.0.1"
 	@echo "make infra-stop   stop the servers make infra started"
 	@echo "make migrate      bring user_service's database schema up to date"
+	@echo "make bench        measure the hot paths (bench/results/latest.json)"
+	@echo "make build        build every Docker image (then: docker-compose up)"
+	@echo "make test-compose run the integration suite against the docker-compose stack"
 	@echo "make lint|format  ruff check / ruff format"
 
 $(INSTALLED): constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
@@ -62,6 +65,9 @@ run: infra
 	fi; \
 	exec $(BIN)/honcho --procfile Procfile start
 
+bench: infra
+	$(BIN)/python bench/run.py
+
 migrate: infra
 	$(BIN)/user-service-migrate
 
@@ -71,3 +77,18 @@ constraints: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+
+# Docker: Compose v2 ("docker compose") when present, else docker-compose.
+COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
+# .env holds your secrets; without one, the example's values serve for building and testing.
+COMPOSE_ENV = --env-file $(if $(wildcard .env),.env,.env.example)
+
+build:
+	$(COMPOSE) $(COMPOSE_ENV) --profile cli --profile test build
+
+test-compose:
+	$(COMPOSE) --env-file .env.example --profile test build
+	$(COMPOSE) --env-file .env.example --profile test run --rm tests; \
+	status=$$?; \
+	$(COMPOSE) --env-file .env.example --profile test down --volumes --remove-orphans; \
+	exit $$status

@@ -285,8 +285,14 @@ stop_daemon() { # NAME
     rm -f "$pidfile"
 }
 
+# Tools the tests use beyond the servers.
+tools_up() {
+    command -v docker-compose >/dev/null || apt_install docker-compose
+}
+
 up() {
     mkdir -p "$RUN" "$LOGS"
+    tools_up
     rabbitmq_up
     postgres_up
     nats_up

@@ -14,6 +14,7 @@ from consignment_service import bookings
 from consignment_service.repository import ConsignmentStore
 from consignment_service.schemas import NewConsignment
 from shippy_common.auth import CallerToken
+from shippy_common.calllog import CallLog
 from shippy_common.config import require_number
 from shippy_common.errors import (
     AlreadyExists,
@@ -39,6 +40,7 @@ class ConsignmentService:
     name = "consignment_service"
 
     consignments = ConsignmentStore()
+    calls = CallLog()
     caller_token = CallerToken()
     user_service = TimedRpcProxy("user_service")
     vessel_service = TimedRpcProxy("vessel_service")

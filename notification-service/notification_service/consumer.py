@@ -20,6 +20,7 @@ from typing import Any
 from notification_service.mails import FileMailer, Mailer, SmtpMailer, UnknownEvent, compose
 from shippy_common.config import ConfigError, require_int, require_number
 from shippy_common.events import StreamSettings, connect, ensure_stream, stream_settings
+from shippy_common.heartbeat import beat
 from shippy_common.servers import describe_failure
 
 log = logging.getLogger("notification_service")
@@ -134,6 +135,7 @@ class Notifier:
                 log.info("consuming %s from stream %s", stream.subject("*.created"), stream.name)
                 delay = 0.5
                 while not stop.is_set():
+                    beat()
                     try:
                         messages = await subscription.fetch(batch=10, timeout=1)
                     except TimeoutError:

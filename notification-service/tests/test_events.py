@@ -130,8 +130,8 @@ def test_both_events_reach_the_stream_and_become_mails_without_secrets(
 def test_with_nats_down_creates_succeed_and_events_follow_in_order_once_it_is_back(
     user_container, users, new_user, relays, event_stream, tcp_gate, database_url
 ):
-    nats_gate = tcp_gate(4222)
-    (relay,) = relays(consignment=False, nats_url=f"nats://{nats_gate.address}", wait=False)
+    nats_gate = tcp_gate("nats")
+    (relay,) = relays(consignment=False, nats_url=nats_gate.reroute(event_stream.nats_url), wait=False)
     relay.wait_for_output("cannot relay events yet")
     created = [users.create(new_user(name=f"User {i}"))["id"] for i in range(4)]
     assert unpublished(database_url) == 4

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from shippy_common.heartbeat import beat
+
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
@@ -134,6 +136,7 @@ class OutboxRelay:
                     await ensure_stream(js, self.settings)
                     log.info("relaying events to stream %s at %s", self.settings.name, self.settings.nats_url)
                 sent = await self.relay_pending(js)
+                beat()
                 delay = 0.5
                 if sent == 0:
                     await _wait(stop, self.poll_interval)

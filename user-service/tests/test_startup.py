@@ -15,12 +15,12 @@ USER_SERVICE_MIGRATE = str(Path(sys.executable).with_name("user-service-migrate"
 def test_started_before_postgres_it_waits_migrates_and_serves_without_leaking_secrets(
     tcp_gate, start_process, rabbit_config, database_url, rpc_client
 ):
-    postgres_gate = tcp_gate(5432)
+    postgres_gate = tcp_gate("postgres")
     service = start_process(
         [USER_SERVICE],
         env={
             "AMQP_URI": rabbit_config["AMQP_URI"],
-            "DATABASE_URL": database_url.replace("127.0.0.1:5432", postgres_gate.address),
+            "DATABASE_URL": postgres_gate.reroute(database_url),
             "JWT_SECRET": JWT_SECRET,
             "BCRYPT_COST": "4",
             "USER_HTTP_ADDRESS": f"127.0.0.1:{free_port()}",

@@ -11,6 +11,7 @@ from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 from shippy_common.auth import CallerToken
+from shippy_common.calllog import CallLog
 from shippy_common.errors import (
     AlreadyExists,
     InvalidCredentials,
@@ -48,6 +49,7 @@ class UserService:
     name = "user_service"
 
     users = UserStore()
+    calls = CallLog()
     passwords = Passwords()
     tokens = Tokens()
     caller_token = CallerToken()

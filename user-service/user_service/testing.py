@@ -6,13 +6,15 @@ monkey patch, so it imports nothing that loads kombu, nameko or a driver at
 module level: they would keep unpatched, hub-blocking ``sleep`` and sockets.
 """
 
+import os
 import uuid
 from pathlib import Path
 
 import pytest
 
 CONFIG_FILE = Path(__file__).with_name("config.yml")
-ADMIN_URL = "postgresql://shippy:shippy@127.0.0.1:5432/shippy"
+
+ADMIN_URL = os.environ.get("SHIPPY_TEST_DATABASE_URL", "postgresql://shippy:shippy@127.0.0.1:5432/shippy")
 JWT_SECRET = "test-secret-for-user-service-0123456789"
 ISSUER = "shippy-user-service"
 AUDIENCE = "shippy"
@@ -35,7 +37,7 @@ def database_url():
     """A new, empty PostgreSQL database for one test, dropped afterwards."""
     name = f"test_users_{uuid.uuid4().hex[:12]}"
     _admin(f"create database {name}")
-    yield f"postgresql://shippy:shippy@127.0.0.1:5432/{name}"
+    yield ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     _admin(f"drop database if exists {name} with (force)")
 
 

@@ -105,16 +105,16 @@ def test_health_is_ok_while_rabbitmq_and_mongodb_answer(vessel_container, vessel
 
 
 def test_health_is_503_with_the_reason_while_a_server_is_down(
-    container_factory, service_config, mongo_database, tcp_gate, rabbit_config, rpc_client
+    container_factory, service_config, mongo_database, mongo_uri, tcp_gate, rabbit_config, rpc_client
 ):
-    amqp_gate = tcp_gate(5672)
-    mongo_gate = tcp_gate(27017)
+    amqp_gate = tcp_gate("rabbitmq")
+    mongo_gate = tcp_gate("mongodb")
     amqp_gate.open()
     mongo_gate.open()
     config = service_config(
         CONFIG_FILE,
-        AMQP_URI=rabbit_config["AMQP_URI"].replace("127.0.0.1:5672", amqp_gate.address),
-        MONGO_URI=f"mongodb://{mongo_gate.address}/",
+        AMQP_URI=amqp_gate.reroute(rabbit_config["AMQP_URI"]),
+        MONGO_URI=mongo_gate.reroute(mongo_uri),
         MONGO_DATABASE=mongo_database.name,
     )
     container_factory(VesselService, config).start()

@@ -11,16 +11,16 @@ VESSEL_SERVICE = str(Path(sys.executable).with_name("vessel-service"))
 
 
 def test_started_before_its_broker_and_database_it_waits_then_serves(
-    tcp_gate, start_process, rabbit_config, mongo_database, rpc_client
+    tcp_gate, start_process, rabbit_config, mongo_database, mongo_uri, rpc_client
 ):
-    amqp_gate = tcp_gate(5672)
-    mongo_gate = tcp_gate(27017)
+    amqp_gate = tcp_gate("rabbitmq")
+    mongo_gate = tcp_gate("mongodb")
     http_address = f"127.0.0.1:{free_port()}"
     service = start_process(
         [VESSEL_SERVICE],
         env={
-            "AMQP_URI": rabbit_config["AMQP_URI"].replace("127.0.0.1:5672", amqp_gate.address),
-            "MONGO_URI": f"mongodb://{mongo_gate.address}/",
+            "AMQP_URI": amqp_gate.reroute(rabbit_config["AMQP_URI"]),
+            "MONGO_URI": mongo_gate.reroute(mongo_uri),
             "VESSEL_MONGO_DATABASE": mongo_database.name,
             "VESSEL_HTTP_ADDRESS": http_address,
         },

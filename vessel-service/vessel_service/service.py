@@ -8,6 +8,7 @@ from nameko.rpc import rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
+from shippy_common.calllog import CallLog
 from shippy_common.config import require_bool
 from shippy_common.errors import AlreadyExists, NoVesselAvailable, ValidationError
 from shippy_common.health import HealthCheck
@@ -21,6 +22,7 @@ class VesselService:
     name = "vessel_service"
 
     vessels = VesselStore()
+    calls = CallLog()
     health = HealthCheck("rabbitmq", "mongodb")
 
     @staticmethod

@@ -29,6 +29,9 @@ async def dump(url: str, stream: str) -> None:
     except NotFoundError:
         await connection.close()
         return
+    if info.state.messages == 0:  # an empty stream reports first_seq 0, which get_msg refuses
+        await connection.close()
+        return
     for seq in range(info.state.first_seq, info.state.last_seq + 1):
         try:
             message = await js.get_msg(stream, seq)

@@ -21,11 +21,11 @@ def free_port() -> int:
 
 class TcpGate:
     """A local port that refuses connections until :meth:`open`, then
-    forwards each one to ``127.0.0.1:target_port``. Lets a test start a
-    service before "its server" is reachable, then make it reachable."""
+    forwards each one to ``target``. Lets a test start a service before
+    "its server" is reachable, then make it reachable."""
 
-    def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
         self.port = free_port()
         self._listener: green_socket.socket | None = None
         self._pool = eventlet.GreenPool()
@@ -38,6 +38,13 @@ class TcpGate:
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    def reroute(self, url: str) -> str:
+        """``url`` with its server's address replaced by this gate's."""
+        host, port = self.target
+        rerouted = url.replace(f"@{host}:{port}", f"@{self.address}").replace(f"//{host}:{port}", f"//{self.address}")
+        assert rerouted != url, f"{url} does not name {host}:{port}"
+        return rerouted
 
     def open(self) -> None:
         listener = green_socket.socket()
@@ -58,7 +65,7 @@ class TcpGate:
                     client, _ = listener.accept()
                 except OSError:
                     return
-                upstream = green_socket.create_connection(("127.0.0.1", self.target_port))
+                upstream = green_socket.create_connection(self.target)
                 self._sockets += [client, upstream]
                 self._pool.spawn_n(self._pipe, client, upstream)
                 self._pool.spawn_n(self._pipe, upstream, client)

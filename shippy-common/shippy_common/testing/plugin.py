@@ -39,9 +39,20 @@ def pytest_load_initial_conftests(early_config: Any, parser: Any, args: list[str
     eventlet.monkey_patch()
 
 
+#: Where the tests find each server: ``SHIPPY_TEST_<KIND>=host:port`` overrides
+#: the local default (docker-compose's test runner points them at its services).
+DEFAULT_PORTS = {"rabbitmq": 5672, "mongodb": 27017, "postgres": 5432, "nats": 4222}
+
+
+def test_server(kind: str) -> tuple[str, int]:
+    host, _, port = os.environ.get(f"SHIPPY_TEST_{kind.upper()}", f"127.0.0.1:{DEFAULT_PORTS[kind]}").rpartition(":")
+    return host, int(port)
+
+
 @pytest.fixture(scope="session")
 def mongo_uri() -> str:
-    return os.environ.get("MONGO_URI", "mongodb://127.0.0.1:27017/")
+    host, port = test_server("mongodb")
+    return f"mongodb://{host}:{port}/"
 
 
 @pytest.fixture
@@ -98,9 +109,10 @@ def _all_tcp_gates() -> Iterator[list[Any]]:
 
 
 @pytest.fixture
-def tcp_gate(_all_tcp_gates: list[Any]) -> Iterator[Callable[[int], Any]]:
-    """``tcp_gate(target_port)``: a closed local port that forwards to the
-    target once opened; see :class:`shippy_common.testing.net.TcpGate`.
+def tcp_gate(_all_tcp_gates: list[Any]) -> Iterator[Callable[[str], Any]]:
+    """``tcp_gate(kind)``: a closed local port that forwards to the test server
+    of that kind (``"rabbitmq"``, ...) once opened; see
+    :class:`shippy_common.testing.net.TcpGate`.
 
     When the test ends, its gates are opened again and closed only at the end
     of the session: a container or process the test started may still talk
@@ -110,8 +122,8 @@ def tcp_gate(_all_tcp_gates: list[Any]) -> Iterator[Callable[[int], Any]]:
 
     gates: list[TcpGate] = []
 
-    def make(target_port: int) -> TcpGate:
-        gate = TcpGate(target_port)
+    def make(kind: str) -> TcpGate:
+        gate = TcpGate(test_server(kind))
         gates.append(gate)
         _all_tcp_gates.append(gate)
         return gate
@@ -158,7 +170,9 @@ class EventStream:
         import sys
 
         command = [sys.executable, "-m", "shippy_common.testing.jetstream", *args]
-        return subprocess.run(command, input=stdin, capture_output=True, check=True, timeout=30).stdout.decode()
+        result = subprocess.run(command, input=stdin, capture_output=True, timeout=30)
+        assert result.returncode == 0, f"jetstream {args[0]} failed: {result.stderr.decode()[-2000:]}"
+        return result.stdout.decode()
 
     def messages(self) -> list[dict[str, Any]]:
         """Every message in the stream: ``{"subject", "msg_id", "event"}``."""
@@ -185,6 +199,7 @@ class EventStream:
 
 @pytest.fixture
 def event_stream() -> Iterator[EventStream]:
-    stream = EventStream(os.environ.get("NATS_URL", "nats://127.0.0.1:4222"))
+    host, port = test_server("nats")
+    stream = EventStream(f"nats://{host}:{port}")
     yield stream
     stream.delete()
