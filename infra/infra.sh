@@ -261,9 +261,18 @@ mongo_up() {
     fi
     local bin=$STATE/bin/ferretdb-$FERRETDB_VERSION
     [ -x "$bin" ] || build_ferretdb "$bin"
-    mkdir -p "$STATE/ferretdb/data" "$STATE/ferretdb/state"
-    log "MongoDB: starting FerretDB $FERRETDB_VERSION (SQLite) on 127.0.0.1:27017"
-    start_daemon ferretdb "$bin" --handler=sqlite --sqlite-url="file:$STATE/ferretdb/data/" \
+    # FerretDB keeps its data in PostgreSQL (database "ferretdb"): its SQLite
+    # backend scans whole collections for most queries (10-65 ms a query at a
+    # few hundred documents, measured), the PostgreSQL one answers in ~1 ms.
+    local url="postgresql://$PG_USER:$PG_PASSWORD@127.0.0.1:5432" psql
+    psql=$(command -v psql || echo "$(pg_bin)/psql")
+    if [ -z "$("$psql" "$url/$PG_DB" -qAtc "select 1 from pg_database where datname = 'ferretdb'" 2>/dev/null)" ]; then
+        "$psql" "$url/$PG_DB" -qc "create database ferretdb" >/dev/null ||
+            die "MongoDB: cannot create the database 'ferretdb' for FerretDB in PostgreSQL as $PG_USER"
+    fi
+    mkdir -p "$STATE/ferretdb/state"
+    log "MongoDB: starting FerretDB $FERRETDB_VERSION (on PostgreSQL) on 127.0.0.1:27017"
+    start_daemon ferretdb "$bin" --handler=postgresql --postgresql-url="$url/ferretdb" \
         --listen-addr=127.0.0.1:27017 --state-dir="$STATE/ferretdb/state" \
         --telemetry=disable --debug-addr=- --log-level=warn
     wait_until FerretDB 30 "$LOGS/ferretdb.log" "$RUN/ferretdb.pid" mongo_answers mongodb://127.0.0.1:27017/

@@ -22,9 +22,9 @@ class MongoOutbox:
         documents = self.consignments.find(query, {"outbox": 1}).sort("created_ns", ASCENDING).limit(limit)
         return [event for document in documents for event in document["outbox"]][:limit]
 
-    def mark_sent(self, event_id: str) -> None:
+    def mark_sent(self, event: dict[str, Any]) -> None:
         # One event per document today, so its document is done once it is sent.
-        self.consignments.update_one({"outbox.id": event_id}, {"$set": {"outbox_pending": False}})
+        self.consignments.update_one({"_id": event["aggregate_id"]}, {"$set": {"outbox_pending": False}})
 
 
 def open_outbox(config: dict[str, Any]) -> MongoOutbox:

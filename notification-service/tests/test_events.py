@@ -83,7 +83,7 @@ def unpublished(database_url):
 
 
 def test_both_events_reach_the_stream_and_become_mails_without_secrets(
-    platform, sign_up, relays, notifier, event_stream, tmp_path, users, new_user
+    platform, sign_up, relays, notifier, event_stream, tmp_path, users, new_user, mongo_database, database_url
 ):
     relays()
     notifier()
@@ -115,6 +115,12 @@ def test_both_events_reach_the_stream_and_become_mails_without_secrets(
     assert booking["aggregate_id"] == booked["id"]
     assert booking["data"]["owner"]["id"] == owner_id
     assert booking["data"]["vessel"] == {"id": "vessel001", "name": "Kane's Salty Secret"}
+
+    deadline = time.monotonic() + 10
+    while mongo_database.consignments.count_documents({"outbox_pending": True}):
+        assert time.monotonic() < deadline, "the consignment outbox was never marked sent"
+        time.sleep(0.1)
+    assert unpublished(database_url) == 0
 
     published = json.dumps(messages)
     for secret in (password, "$2b$", token, JWT_SECRET, "password"):

@@ -101,7 +101,7 @@ class Outbox(Protocol):
     def pending(self, limit: int) -> Sequence[dict[str, Any]]:
         """Up to ``limit`` unpublished events, oldest first (so in order per aggregate)."""
 
-    def mark_sent(self, event_id: str) -> None: ...
+    def mark_sent(self, event: dict[str, Any]) -> None: ...
 
 
 class OutboxRelay:
@@ -120,7 +120,7 @@ class OutboxRelay:
         events = await asyncio.to_thread(self.outbox.pending, limit)
         for event in events:
             await self.publish(js, event)
-            await asyncio.to_thread(self.outbox.mark_sent, event["id"])
+            await asyncio.to_thread(self.outbox.mark_sent, event)
         return len(events)
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -21,10 +21,10 @@ class PostgresOutbox:
             query = select(OutboxRecord.event).where(OutboxRecord.published_at.is_(None))
             return list(session.scalars(query.order_by(OutboxRecord.seq).limit(limit)))
 
-    def mark_sent(self, event_id: str) -> None:
+    def mark_sent(self, event: dict[str, Any]) -> None:
         with Session(self.engine) as session, session.begin():
             session.execute(
-                update(OutboxRecord).where(OutboxRecord.id == uuid.UUID(event_id)).values(published_at=func.now())
+                update(OutboxRecord).where(OutboxRecord.id == uuid.UUID(event["id"])).values(published_at=func.now())
             )
 
 

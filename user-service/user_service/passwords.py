@@ -3,14 +3,20 @@
 bcrypt is a C call that takes ~0.3 s at cost 12; run in the hub's thread it
 would stall every other worker of the process (token checks included). Each
 call goes to eventlet's thread pool instead, where bcrypt releases the GIL.
+At most one hash per CPU runs at a time, and the threads that run them drop to
+the lowest scheduling priority: when logins keep every core busy, the hub
+thread (and with it every other call) still gets the CPU first.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import bcrypt
-from eventlet import tpool
+from eventlet import patcher, semaphore, tpool
 
 from shippy_common.errors import ValidationError
 
@@ -35,20 +41,38 @@ def check_password(password: Any, field: str = "password") -> str:
     return password
 
 
+Result = TypeVar("Result")
+_native_threading = patcher.original("threading")
+_lowered = _native_threading.local()
+
+
+def _at_low_priority(work: Callable[..., Result], *args: Any) -> Result:
+    if not getattr(_lowered, "done", False):
+        # Linux applies nice values per thread: only this pool thread drops.
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, _native_threading.get_native_id(), 19)
+        _lowered.done = True
+    return work(*args)
+
+
 class PasswordHasher:
     def __init__(self, cost: int) -> None:
         self.cost = cost
+        self._slots = semaphore.Semaphore(os.cpu_count() or 1)
         # Checked against when the account does not exist, so that an unknown
         # email costs as much time as a wrong password.
         self._dummy_hash = bcrypt.hashpw(b"not-a-real-password", bcrypt.gensalt(cost))
 
+    def _run(self, work: Callable[..., Result], *args: Any) -> Result:
+        with self._slots:
+            return tpool.execute(_at_low_priority, work, *args)
+
     def hash(self, password: str) -> str:
-        hashed = tpool.execute(bcrypt.hashpw, password.encode(), bcrypt.gensalt(self.cost))
-        return hashed.decode()
+        return self._run(bcrypt.hashpw, password.encode(), bcrypt.gensalt(self.cost)).decode()
 
     def verify(self, password: str, password_hash: str | None) -> bool:
         """Whether ``password`` matches; with no hash, spends the same time and says no."""
         if password_hash is None:
-            tpool.execute(bcrypt.checkpw, password.encode(), self._dummy_hash)
+            self._run(bcrypt.checkpw, password.encode(), self._dummy_hash)
             return False
-        return tpool.execute(bcrypt.checkpw, password.encode(), password_hash.encode())
+        return self._run(bcrypt.checkpw, password.encode(), password_hash.encode())

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from shippy_common.config import require_int
 from shippy_common.errors import AlreadyExists
 from user_service.domain import User
 from user_service.migrations import upgrade
@@ -79,7 +80,9 @@ class UserStore(DependencyProvider):
         psycogreen.eventlet.patch_psycopg()
         config = self.container.config
         upgrade(config["DATABASE_URL"])
-        self.engine = make_engine(config["DATABASE_URL"], pool_size=config.get("max_workers", 10))
+        self.engine = make_engine(
+            config["DATABASE_URL"], pool_size=require_int(config, "DATABASE_POOL_SIZE", minimum=1)
+        )
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def stop(self) -> None:

@@ -52,3 +52,4 @@ def bcrypt_cost(config: dict[str, Any]) -> int:
 def check_config(config: dict[str, Any]) -> None:
     token_settings(config)
     bcrypt_cost(config)
+    require_int(config, "DATABASE_POOL_SIZE", minimum=1)
