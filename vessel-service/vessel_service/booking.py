@@ -11,7 +11,9 @@ same booking return the first outcome instead of booking twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import random
+import time
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from shippy_common.errors import NoVesselAvailable
@@ -34,24 +36,45 @@ class Fleet(Protocol):
     def get(self, vessel_id: str) -> Vessel | None: ...
 
 
-MAX_ATTEMPTS_PER_VESSEL = 1000
+MAX_ROUNDS = 1000
 
 
-def book(fleet: Fleet, ledger: Ledger, booking_id: str, load: Load) -> Vessel:
-    """Reserve room for ``load`` on the best-fitting vessel that still has it."""
+def jittered_pause(round_number: int) -> None:
+    """A short random wait between rounds, so that racing bookings spread out."""
+    time.sleep(random.uniform(0, 0.001 * min(round_number + 1, 20)))
+
+
+def book(
+    fleet: Fleet,
+    ledger: Ledger,
+    booking_id: str,
+    load: Load,
+    pause: Callable[[int], None] = jittered_pause,
+) -> Vessel:
+    """Reserve room for ``load`` on a vessel that still has it: the best-fitting
+    one when nothing competes. A booking that loses a race for a vessel tries
+    the next one with room instead of queueing behind the winner, so bookings
+    made at once spread over the fleet rather than all contending for one
+    vessel; rounds repeat while any vessel still has room."""
     booked = _already_booked(fleet, ledger, booking_id)
     if booked is not None:
         return booked
-    for vessel in sorted((v for v in fleet.candidates(load) if v.can_carry(load)), key=best_fit_order):
-        for _ in range(MAX_ATTEMPTS_PER_VESSEL):
+    vessels = sorted((v for v in fleet.candidates(load) if v.can_carry(load)), key=best_fit_order)
+    for round_number in range(MAX_ROUNDS):
+        any_room = False
+        for vessel in vessels:
             newest = ledger.newest(vessel)
             if not newest.can_take(load):
-                break
+                continue
+            any_room = True
             if ledger.append(newest.after(load), booking_id):
                 return vessel
             booked = _already_booked(fleet, ledger, booking_id)
             if booked is not None:  # the same booking, retried concurrently, won
                 return booked
+        if not any_room:
+            break
+        pause(round_number)
     raise NoVesselAvailable(f"no vessel has room left for {load.containers} containers weighing {load.weight}")
 
 
