@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from consignment_service.testing import CLASSIC_CONSIGNMENT
 from shippy_common.testing.net import free_port
 
 CONSIGNMENT_CLI = str(Path(sys.executable).with_name("consignment-cli"))
@@ -44,15 +45,7 @@ def assert_refused(result, code, text):
 
 
 def test_the_classic_file_ships_with_the_package():
-    assert json.loads(CLASSIC_FILE.read_text()) == {
-        "description": "This is a test consignment",
-        "weight": 55000,
-        "containers": [
-            {"customer_id": "cust001", "origin": "Manchester, United Kingdom"},
-            {"customer_id": "cust002", "origin": "Derby, United Kingdom"},
-            {"customer_id": "cust005", "origin": "Sheffield, United Kingdom"},
-        ],
-    }
+    assert json.loads(CLASSIC_FILE.read_text()) == CLASSIC_CONSIGNMENT
 
 
 def test_books_the_classic_consignment_then_lists_it(run_cli, token):

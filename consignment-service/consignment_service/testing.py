@@ -12,6 +12,17 @@ import pytest
 
 CONFIG_FILE = Path(__file__).with_name("config.yml")
 
+#: The classic consignment of the original design (consignment-cli ships it as consignment.json).
+CLASSIC_CONSIGNMENT = {
+    "description": "This is a test consignment",
+    "weight": 55000,
+    "containers": [
+        {"customer_id": "cust001", "origin": "Manchester, United Kingdom"},
+        {"customer_id": "cust002", "origin": "Derby, United Kingdom"},
+        {"customer_id": "cust005", "origin": "Sheffield, United Kingdom"},
+    ],
+}
+
 
 @pytest.fixture
 def consignment_config(service_config, mongo_database):

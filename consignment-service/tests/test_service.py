@@ -1,13 +1,13 @@
 """consignment_service end to end: real RPC to real user_service and
 vessel_service, RabbitMQ, PostgreSQL and the MongoDB-wire server."""
 
-import time
 import uuid
 
 import eventlet
 import pytest
 from nameko.rpc import rpc
 
+from consignment_service.testing import CLASSIC_CONSIGNMENT
 from shippy_common.errors import (
     AlreadyExists,
     NoVesselAvailable,
@@ -19,15 +19,7 @@ from shippy_common.testing.net import get_json
 from shippy_common.testing.tokens import bad_tokens
 from user_service.testing import AUDIENCE, ISSUER, JWT_SECRET
 
-CLASSIC = {
-    "description": "This is a test consignment",
-    "weight": 55000,
-    "containers": [
-        {"customer_id": "cust001", "origin": "Manchester, United Kingdom"},
-        {"customer_id": "cust002", "origin": "Derby, United Kingdom"},
-        {"customer_id": "cust005", "origin": "Sheffield, United Kingdom"},
-    ],
-}
+CLASSIC = CLASSIC_CONSIGNMENT
 
 
 def stored(mongo_database):
@@ -229,11 +221,10 @@ def test_a_user_service_that_does_not_answer_is_a_typed_error_not_a_hang(
 
     container_factory(SilentUserService, consignment_config).start()
     container_factory(ConsignmentService, {**consignment_config, "RPC_TIMEOUT_SECONDS": 1}).start()
+    # Had the call hung, the client's own 20 s deadline would raise RpcTimeout instead.
     caller = rpc_client(context_data={"authorization": "any.token.here"}, timeout=20).consignment_service
-    started = time.monotonic()
     with pytest.raises(ServiceUnavailable, match="user_service did not answer within 1s"):
         caller.create_consignment(CLASSIC)
-    assert time.monotonic() - started < 20  # the caller's own deadline never came into play
 
 
 def test_a_user_service_that_is_not_running_is_a_typed_error(consignment_container, rpc_client):

@@ -12,18 +12,12 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from consignment_service.testing import CLASSIC_CONSIGNMENT
 from shippy_common.testing.net import free_port
 from user_service.testing import JWT_SECRET
 
 BIN = Path(sys.executable).parent
-CLASSIC = {
-    "description": "This is a test consignment",
-    "weight": 55000,
-    "containers": [
-        {"customer_id": "cust001", "origin": "Manchester, United Kingdom"},
-        {"customer_id": "cust002", "origin": "Derby, United Kingdom"},
-    ],
-}
+CLASSIC = CLASSIC_CONSIGNMENT
 ENVELOPE_KEYS = {"id", "type", "version", "occurred_at", "aggregate_id", "data"}
 
 
