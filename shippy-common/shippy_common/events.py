@@ -19,7 +19,7 @@ import contextlib
 import json
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -181,7 +181,6 @@ def stream_settings(config: dict[str, Any]) -> StreamSettings:
 def run_relay(config_file: Any, open_outbox: Any, waits_for: Sequence[str]) -> None:
     """Console-script body of an outbox relay: ``open_outbox(config)`` gives the
     service's :class:`Outbox`; runs until SIGTERM or Ctrl-C."""
-    import signal
     import sys
 
     from shippy_common.config import ConfigError, load_config
@@ -198,14 +197,19 @@ def run_relay(config_file: Any, open_outbox: Any, waits_for: Sequence[str]) -> N
         sys.exit(2)
     for server in servers:
         wait_for(server)
-    relay = OutboxRelay(open_outbox(config), settings)
+    run_until_signalled(OutboxRelay(open_outbox(config), settings).run)
+    log.info("outbox relay stopped")
+
+
+def run_until_signalled(work: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """Run ``work(stop)`` in a fresh event loop; SIGTERM or Ctrl-C sets ``stop``."""
+    import signal
 
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        await relay.run(stop)
+        await work(stop)
 
     asyncio.run(main())
-    log.info("outbox relay stopped")
