@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import pymongo
 from pymongo import ASCENDING
 from pymongo.collection import Collection
+
+from shippy_common.mongo import connect_database
 
 
 class MongoOutbox:
@@ -28,5 +29,4 @@ class MongoOutbox:
 
 
 def open_outbox(config: dict[str, Any]) -> MongoOutbox:
-    client: pymongo.MongoClient = pymongo.MongoClient(config["MONGO_URI"], serverSelectionTimeoutMS=5000, tz_aware=True)
-    return MongoOutbox(client[config["MONGO_DATABASE"]]["consignments"])
+    return MongoOutbox(connect_database(config)["consignments"])

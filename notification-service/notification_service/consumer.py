@@ -19,7 +19,14 @@ from typing import Any
 
 from notification_service.mails import FileMailer, Mailer, SmtpMailer, UnknownEvent, compose
 from shippy_common.config import ConfigError, require_int, require_number
-from shippy_common.events import StreamSettings, connect, ensure_stream, stream_settings
+from shippy_common.events import (
+    StreamSettings,
+    close_quietly,
+    connect,
+    ensure_stream,
+    stream_settings,
+    wait_unless_stopped,
+)
 from shippy_common.heartbeat import beat
 from shippy_common.servers import describe_failure
 
@@ -144,18 +151,8 @@ class Notifier:
                         await self.handle(msg)
             except Exception as exc:
                 log.warning("cannot consume events yet (%s); retrying in %.1fs", describe_failure(exc), delay)
-                await _sleep_unless(stop, delay)
+                await wait_unless_stopped(stop, delay)
                 delay = min(delay * 2, 10.0)
             finally:
                 if connection is not None:
-                    try:
-                        await connection.close()
-                    except Exception as exc:
-                        log.debug("closing NATS connection failed: %s", exc)
-
-
-async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        return
+                    await close_quietly(connection)

@@ -139,24 +139,25 @@ class OutboxRelay:
                 beat()
                 delay = 0.5
                 if sent == 0:
-                    await _wait(stop, self.poll_interval)
+                    await wait_unless_stopped(stop, self.poll_interval)
             except Exception as exc:
                 log.warning("cannot relay events yet (%s); retrying in %.1fs", describe_failure(exc), delay)
                 if connection is not None and not connection.is_connected:
-                    await _close(connection)
+                    await close_quietly(connection)
                     connection = None
-                await _wait(stop, delay)
+                await wait_unless_stopped(stop, delay)
                 delay = min(delay * 2, 10.0)
         if connection is not None:
-            await _close(connection)
+            await close_quietly(connection)
 
 
-async def _wait(stop: asyncio.Event, seconds: float) -> None:
+async def wait_unless_stopped(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep ``seconds``, or less if ``stop`` is set meanwhile."""
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
-async def _close(connection: Any) -> None:
+async def close_quietly(connection: Any) -> None:
     try:
         await connection.close()
     except Exception as exc:  # a connection that never came back; nothing to save

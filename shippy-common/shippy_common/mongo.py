@@ -13,6 +13,20 @@ from shippy_common.config import require_int
 Repository = TypeVar("Repository")
 
 
+def connect_database(config: dict[str, Any]) -> Database:
+    """The ``MONGO_DATABASE`` database at ``MONGO_URI``, with bounded timeouts
+    (``MONGO_TIMEOUT_MS``, 5 s by default) and timezone-aware datetimes."""
+    timeout_ms = require_int(config, "MONGO_TIMEOUT_MS", minimum=100) if "MONGO_TIMEOUT_MS" in config else 5000
+    client: pymongo.MongoClient = pymongo.MongoClient(
+        config["MONGO_URI"],
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        socketTimeoutMS=timeout_ms * 2,
+        tz_aware=True,
+    )
+    return client[config["MONGO_DATABASE"]]
+
+
 class MongoStore(DependencyProvider, Generic[Repository]):
     """One MongoClient per service container, injected as a repository.
 
@@ -22,16 +36,8 @@ class MongoStore(DependencyProvider, Generic[Repository]):
     """
 
     def setup(self) -> None:
-        config = self.container.config
-        timeout_ms = require_int(config, "MONGO_TIMEOUT_MS", minimum=100) if "MONGO_TIMEOUT_MS" in config else 5000
-        self.client: pymongo.MongoClient = pymongo.MongoClient(
-            config["MONGO_URI"],
-            serverSelectionTimeoutMS=timeout_ms,
-            connectTimeoutMS=timeout_ms,
-            socketTimeoutMS=timeout_ms * 2,
-            tz_aware=True,
-        )
-        self.database: Database = self.client[config["MONGO_DATABASE"]]
+        self.database: Database = connect_database(self.container.config)
+        self.client = self.database.client
         self.prepare(self.repository(self.database))
 
     def repository(self, database: Database) -> Repository:

@@ -10,6 +10,11 @@ from alembic.config import Config
 SCRIPT_LOCATION = Path(__file__).with_name("alembic")
 
 
+def sqlalchemy_url(database_url: str) -> str:
+    """``DATABASE_URL`` (libpq form) with the driver SQLAlchemy must use."""
+    return database_url.replace("postgresql://", "postgresql+psycopg2://", 1)
+
+
 def alembic_config(database_url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(SCRIPT_LOCATION))

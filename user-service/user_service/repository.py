@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shippy_common.config import require_int
 from shippy_common.errors import AlreadyExists
 from user_service.domain import User
-from user_service.migrations import upgrade
+from user_service.migrations import sqlalchemy_url, upgrade
 from user_service.models import OutboxRecord, UserRecord
 
 
@@ -68,8 +68,7 @@ class UserRepository:
 
 
 def make_engine(database_url: str, pool_size: int) -> Engine:
-    url = database_url.replace("postgresql://", "postgresql+psycopg2://", 1)
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(sqlalchemy_url(database_url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
 class UserStore(DependencyProvider):
