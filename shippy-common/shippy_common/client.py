@@ -19,7 +19,6 @@ from typing import Any, NoReturn
 from shippy_common.auth import TOKEN_CONTEXT_KEY
 from shippy_common.config import redact_url
 from shippy_common.errors import ShippyError
-from shippy_common.logs import quiet_dependency_warnings
 
 DEFAULT_AMQP_URI = "pyamqp://guest:guest@127.0.0.1:5672/"
 DEFAULT_TIMEOUT = 30.0
@@ -57,7 +56,6 @@ def rpc_timeout() -> float:
 def cluster(token: str | None = None) -> Iterator[Any]:
     """A connected nameko ``ClusterRpcProxy`` that sends ``token`` (if any)
     with every call; connection and RPC failures become ``ClientError``."""
-    quiet_dependency_warnings()
     from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
     from nameko.standalone.rpc import ClusterRpcProxy
 

@@ -40,4 +40,3 @@ def setup_logging(level: str | None = None) -> None:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     for noisy in ("kombu", "amqp", "pymongo", "nameko"):
         logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLevelName(level)))
-    quiet_dependency_warnings()

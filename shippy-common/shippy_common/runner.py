@@ -24,9 +24,6 @@ def _import(path: str) -> type:
 
 def run_service(service_path: str, config_file: Path, waits_for: Sequence[str]) -> None:
     """Run ``module:Class`` with ``config_file`` until SIGTERM or Ctrl-C."""
-    from shippy_common.logs import quiet_dependency_warnings
-
-    quiet_dependency_warnings()
     import eventlet
 
     eventlet.monkey_patch()

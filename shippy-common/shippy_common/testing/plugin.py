@@ -33,6 +33,8 @@ def pytest_load_initial_conftests(early_config: Any, parser: Any, args: list[str
         )
     from shippy_common.logs import quiet_dependency_warnings
 
+    # Again, not only at package import: pytest records warnings around this
+    # hook with filters of its own, and eventlet warns when it is imported.
     quiet_dependency_warnings()
     import eventlet
 
@@ -44,14 +46,14 @@ def pytest_load_initial_conftests(early_config: Any, parser: Any, args: list[str
 DEFAULT_PORTS = {"rabbitmq": 5672, "mongodb": 27017, "postgres": 5432, "nats": 4222}
 
 
-def test_server(kind: str) -> tuple[str, int]:
+def server_address(kind: str) -> tuple[str, int]:
     host, _, port = os.environ.get(f"SHIPPY_TEST_{kind.upper()}", f"127.0.0.1:{DEFAULT_PORTS[kind]}").rpartition(":")
     return host, int(port)
 
 
 @pytest.fixture(scope="session")
 def mongo_uri() -> str:
-    host, port = test_server("mongodb")
+    host, port = server_address("mongodb")
     return f"mongodb://{host}:{port}/"
 
 
@@ -123,7 +125,7 @@ def tcp_gate(_all_tcp_gates: list[Any]) -> Iterator[Callable[[str], Any]]:
     gates: list[TcpGate] = []
 
     def make(kind: str) -> TcpGate:
-        gate = TcpGate(test_server(kind))
+        gate = TcpGate(server_address(kind))
         gates.append(gate)
         _all_tcp_gates.append(gate)
         return gate
@@ -199,7 +201,7 @@ class EventStream:
 
 @pytest.fixture
 def event_stream() -> Iterator[EventStream]:
-    host, port = test_server("nats")
+    host, port = server_address("nats")
     stream = EventStream(f"nats://{host}:{port}")
     yield stream
     stream.delete()
