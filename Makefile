@@ -8,17 +8,20 @@ BIN := $(VENV)/bin
 PACKAGES := shippy-common vessel-service user-service user-cli consignment-service consignment-cli notification-service
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help venv infra infra-stop infra-status test lint format run migrate constraints clean build test-compose bench
+.PHONY: help venv infra infra-stop infra-status test test-unit lint format run migrate constraints clean build test-compose bench docker-engine standins
 
 help:
 	@echo "make run          start the whole platform locally (servers + services), Ctrl-C stops the services"
 	@echo "make test         install everything, start the servers, lint, run every test"
+	@echo "make test-unit    the unit tests alone: seconds, no server"
 	@echo "make infra        start (or reuse) RabbitMQ, PostgreSQL, NATS and a MongoDB-wire server on 127.0.0.1"
 	@echo "make infra-stop   stop the servers make infra started"
 	@echo "make migrate      bring user_service's database schema up to date"
 	@echo "make bench        measure the hot paths (bench/results/latest.json)"
 	@echo "make build        build every Docker image (then: docker-compose up)"
-	@echo "make test-compose run the integration suite against the docker-compose stack"
+	@echo "make test-compose run the integration suite, the user's story and the failure drills against the docker-compose stack"
+	@echo "make docker-engine make sure a Docker engine answers (else start a private one; make infra-stop stops it)"
+	@echo "make standins     build local equivalents of the third-party images that cannot be pulled"
 	@echo "make lint|format  ruff check / ruff format"
 
 $(INSTALLED): constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
@@ -37,6 +40,7 @@ infra: venv
 
 infra-stop:
 	@VENV=$(VENV) infra/infra.sh down
+	@infra/docker.sh down
 
 infra-status:
 	@infra/infra.sh status
@@ -44,6 +48,7 @@ infra-status:
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: venv
 	$(BIN)/ruff check --fix .
@@ -51,6 +56,10 @@ format: venv
 
 test: venv infra lint
 	$(BIN)/pytest
+	$(MAKE) test-compose
+
+test-unit: venv
+	$(BIN)/pytest -q $(wildcard */tests/unit)
 
 INFRA_DIR = $${SHIPPY_INFRA_DIR:-.infra}
 
@@ -78,17 +87,19 @@ constraints: venv
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
 
-# Docker: Compose v2 ("docker compose") when present, else docker-compose.
-COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
-# .env holds your secrets; without one, the example's values serve for building and testing.
-COMPOSE_ENV = --env-file $(if $(wildcard .env),.env,.env.example)
+# Docker: Compose v2 ("docker compose") when present, else docker-compose; infra/compose.sh
+# picks the env file (.env, else a generated .infra/compose.env) and infra/docker.sh the
+# engine (DOCKER_HOST, the default socket, else a private dockerd under .infra/docker).
+DOCKER_ENV = DOCKER_HOST=$$(infra/docker.sh host) || exit 1; if [ -n "$$DOCKER_HOST" ]; then export DOCKER_HOST; else unset DOCKER_HOST; fi;
+
+docker-engine:
+	@infra/docker.sh up
+
+standins: venv
+	@$(DOCKER_ENV) VENV=$(VENV) infra/images/standins.sh build
 
 build:
-	$(COMPOSE) $(COMPOSE_ENV) --profile cli --profile test build
+	@$(DOCKER_ENV) infra/compose.sh build
 
-test-compose:
-	$(COMPOSE) --env-file .env.example --profile test build
-	$(COMPOSE) --env-file .env.example --profile test run --rm tests; \
-	status=$$?; \
-	$(COMPOSE) --env-file .env.example --profile test down --volumes --remove-orphans; \
-	exit $$status
+test-compose: venv
+	@$(DOCKER_ENV) VENV=$(VENV) infra/compose.sh test

@@ -2,11 +2,13 @@
 
 from pathlib import Path
 
-from nameko.rpc import rpc
+from shippy_common.rpc import rpc
+from shippy_common.settings import NoSettings
 
 
 class EchoService:
     name = "echo_service"
+    settings_type = NoSettings
 
     @rpc
     def echo(self, value: object) -> object:

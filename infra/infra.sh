@@ -140,44 +140,63 @@ as_postgres() {
     if is_root; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# pg_dir: where the cluster lives. PostgreSQL runs as the postgres user, who
+# cannot enter a clone in a private folder (root's home is 0700); the cluster
+# then lives in a folder of its own under /var/lib, one per clone.
+pg_dir() {
+    local dir=$STATE/postgres
+    if is_root; then
+        mkdir -p "$dir"
+        chown postgres: "$dir"
+        if ! as_postgres test -w "$dir" 2>/dev/null; then
+            dir=/var/lib/shippy-infra/$(printf '%s' "$STATE" | sha256sum | cut -c1-16)/postgres
+            mkdir -p "$dir" && chown postgres: "$dir" "$(dirname "$dir")"
+            ln -sfn "$dir" "$STATE/postgres-cluster"
+        fi
+    fi
+    echo "$dir"
+}
+
+# The superuser has no password: it signs in only over the local socket, as
+# the operating-system user of the same name (peer; the cluster's owner when
+# not root). Only the application role has a password, sent over stdin.
+pg_superuser() { if is_root; then echo postgres; else id -un; fi; }
+
 postgres_up() {
     if port_open 5432; then
         log "PostgreSQL: reusing the server on 127.0.0.1:5432"
         return
     fi
     [ -n "$(pg_bin)" ] || apt_install postgresql
-    local bin dir=$STATE/postgres
+    local bin dir superuser
     bin=$(pg_bin)
+    dir=$(pg_dir)
+    superuser=$(pg_superuser)
     mkdir -p "$dir"
-    if is_root; then
-        chown postgres: "$dir"
-        as_postgres test -w "$dir" ||
-            die "PostgreSQL: the postgres user cannot reach $dir; set SHIPPY_INFRA_DIR to a folder it can reach"
-    fi
     if [ ! -f "$dir/data/PG_VERSION" ]; then
         log "PostgreSQL: creating a cluster in $dir/data"
-        local pwfile=$dir/.pw
-        echo postgres >"$pwfile" && chmod 600 "$pwfile" && { ! is_root || chown postgres: "$pwfile"; }
-        as_postgres "$bin/initdb" -D "$dir/data" -U postgres --pwfile="$pwfile" -E UTF8 --no-locale \
-            --auth-local=trust --auth-host=scram-sha-256 >"$LOGS/postgres-initdb.log" 2>&1 || {
+        as_postgres "$bin/initdb" -D "$dir/data" -U "$superuser" -E UTF8 --no-locale \
+            --auth-local=peer --auth-host=scram-sha-256 >"$LOGS/postgres-initdb.log" 2>&1 || {
             tail -n 20 "$LOGS/postgres-initdb.log" >&2
             die "PostgreSQL: initdb failed"
         }
-        rm -f "$pwfile"
     fi
     mkdir -p "$dir/socket" && { ! is_root || chown postgres: "$dir/socket"; }
     log "PostgreSQL: starting on 127.0.0.1:5432"
-    touch "$LOGS/postgres.log" && { ! is_root || chown postgres: "$LOGS/postgres.log"; }
-    as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$LOGS/postgres.log" -w -t 60 \
+    touch "$dir/postgres.log" && { ! is_root || chown postgres: "$dir/postgres.log"; }
+    ln -sfn "$dir/postgres.log" "$LOGS/postgres.log"
+    as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
         -o "-c listen_addresses=127.0.0.1 -c port=5432 -c unix_socket_directories=$dir/socket" start >/dev/null || {
-        log "PostgreSQL failed to start. Last lines of $LOGS/postgres.log:"
-        tail -n 25 "$LOGS/postgres.log" >&2
+        log "PostgreSQL failed to start. Last lines of $dir/postgres.log:"
+        tail -n 25 "$dir/postgres.log" >&2
         exit 1
     }
     echo "$dir/data" >"$RUN/postgres.datadir"
-    local psql=("$bin/psql" -h "$dir/socket" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt)
+    local psql=("$bin/psql" -h "$dir/socket" -U "$superuser" -d postgres -v ON_ERROR_STOP=1 -qAt)
+    # Clusters made by earlier versions of this script had a superuser password.
+    as_postgres "${psql[@]}" -c "alter role \"$superuser\" password null" >/dev/null
     if [ -z "$(as_postgres "${psql[@]}" -c "select 1 from pg_roles where rolname = '$PG_USER'")" ]; then
-        as_postgres "${psql[@]}" -c "create role $PG_USER login createdb password '$PG_PASSWORD'"
+        printf "create role %s login createdb password '%s';\n" "$PG_USER" "$PG_PASSWORD" | as_postgres "${psql[@]}"
     fi
     if [ -z "$(as_postgres "${psql[@]}" -c "select 1 from pg_database where datname = '$PG_DB'")" ]; then
         as_postgres "${psql[@]}" -c "create database $PG_DB owner $PG_USER"
@@ -264,15 +283,17 @@ mongo_up() {
     # FerretDB keeps its data in PostgreSQL (database "ferretdb"): its SQLite
     # backend scans whole collections for most queries (10-65 ms a query at a
     # few hundred documents, measured), the PostgreSQL one answers in ~1 ms.
-    local url="postgresql://$PG_USER:$PG_PASSWORD@127.0.0.1:5432" psql
+    # Passwords go through the environment, never a command line (ps shows those).
+    local server="postgresql://$PG_USER@127.0.0.1:5432" psql
     psql=$(command -v psql || echo "$(pg_bin)/psql")
-    if [ -z "$("$psql" "$url/$PG_DB" -qAtc "select 1 from pg_database where datname = 'ferretdb'" 2>/dev/null)" ]; then
-        "$psql" "$url/$PG_DB" -qc "create database ferretdb" >/dev/null ||
+    if [ -z "$(PGPASSWORD=$PG_PASSWORD "$psql" "$server/$PG_DB" -qAtc "select 1 from pg_database where datname = 'ferretdb'" 2>/dev/null)" ]; then
+        PGPASSWORD=$PG_PASSWORD "$psql" "$server/$PG_DB" -qc "create database ferretdb" >/dev/null ||
             die "MongoDB: cannot create the database 'ferretdb' for FerretDB in PostgreSQL as $PG_USER"
     fi
     mkdir -p "$STATE/ferretdb/state"
     log "MongoDB: starting FerretDB $FERRETDB_VERSION (on PostgreSQL) on 127.0.0.1:27017"
-    start_daemon ferretdb "$bin" --handler=postgresql --postgresql-url="$url/ferretdb" \
+    FERRETDB_POSTGRESQL_URL="postgresql://$PG_USER:$PG_PASSWORD@127.0.0.1:5432/ferretdb" \
+        start_daemon ferretdb "$bin" --handler=postgresql \
         --listen-addr=127.0.0.1:27017 --state-dir="$STATE/ferretdb/state" \
         --telemetry=disable --debug-addr=- --log-level=warn
     wait_until FerretDB 30 "$LOGS/ferretdb.log" "$RUN/ferretdb.pid" mongo_answers mongodb://127.0.0.1:27017/
@@ -327,6 +348,12 @@ status() {
 
 case "${1:-}" in
 up) up ;;
+postgres-dir) pg_dir ;;
+ferretdb-bin) # the FerretDB binary (built once), for the docker-compose stand-in image
+    mkdir -p "$LOGS"
+    [ -x "$STATE/bin/ferretdb-$FERRETDB_VERSION" ] || build_ferretdb "$STATE/bin/ferretdb-$FERRETDB_VERSION"
+    echo "$STATE/bin/ferretdb-$FERRETDB_VERSION"
+    ;;
 down) down ;;
 status) status ;;
 *) die "usage: infra.sh up|down|status" ;;

@@ -4,6 +4,7 @@ the rules every Shippy container follows."""
 
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -44,9 +45,16 @@ def services():
     return yaml.safe_load(COMPOSE_FILE.read_text())["services"]
 
 
-def test_docker_compose_accepts_the_file_with_the_example_env():
-    result = compose("--profile", "cli", "--profile", "test", "config", "-q")
+def test_docker_compose_accepts_the_file_with_the_example_env_and_a_secret():
+    env = {**os.environ, "JWT_SECRET": secrets.token_urlsafe(48)}
+    result = compose("--profile", "cli", "--profile", "test", "config", "-q", env=env)
     assert result.returncode == 0, result.stderr
+
+
+def test_every_long_running_container_comes_back_by_itself(services):
+    for name, service in services.items():
+        if "profiles" not in service:
+            assert service.get("restart") == "unless-stopped", name
 
 
 def test_without_jwt_secret_compose_stops_with_a_clear_message(tmp_path):

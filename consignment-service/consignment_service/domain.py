@@ -15,6 +15,22 @@ class Container:
 
 
 @dataclass(frozen=True)
+class BookingRequest:
+    """What a shipper asks to book; ``id`` is chosen before the request is sent."""
+
+    id: str
+    description: str
+    weight: int
+    containers: tuple[Container, ...]
+
+
+@dataclass(frozen=True)
+class BookedVessel:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Consignment:
     id: str
     owner_id: str
@@ -24,13 +40,13 @@ class Consignment:
     vessel_id: str
     created_at: datetime
 
-    def same_request_as(self, other: Consignment) -> bool:
-        """Whether ``other`` asks for the same booking (a retry, not a new one)."""
+    def answers(self, request: BookingRequest, owner_id: str) -> bool:
+        """Whether ``request`` by ``owner_id`` asks for this very booking (a retry)."""
         return (self.owner_id, self.description, self.weight, self.containers) == (
-            other.owner_id,
-            other.description,
-            other.weight,
-            other.containers,
+            owner_id,
+            request.description,
+            request.weight,
+            request.containers,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,3 +54,13 @@ class Consignment:
         data["containers"] = [asdict(c) for c in self.containers]
         data["created_at"] = self.created_at.isoformat()
         return data
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """Room a vessel holds under a booking id (one ``generation`` of it)."""
+
+    booking_id: str
+    generation: int
+    vessel_id: str
+    at: datetime

@@ -17,6 +17,6 @@ def main() -> None:
 def relay() -> None:
     """Console script ``consignment-outbox-relay``: consignment events from MongoDB to NATS."""
     from consignment_service.outbox import open_outbox
-    from shippy_common.events import run_relay
+    from shippy_common.relay import run_relay
 
     run_relay(Path(__file__).with_name("config.yml"), open_outbox, waits_for=("mongodb",))

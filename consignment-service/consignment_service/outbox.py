@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.collection import Collection
 
-from shippy_common.mongo import connect_database
+from shippy_common.mongo import MongoSettings, connect_database
 
 
 class MongoOutbox:
     """A consignment document carries its events in ``outbox`` and
-    ``outbox_pending: true`` until the relay has published all of them."""
+    ``outbox_pending: true`` until the relay has published all of them, or
+    parked them: then ``outbox_parked`` says why and when."""
 
     def __init__(self, consignments: Collection) -> None:
         self.consignments = consignments
@@ -27,6 +29,13 @@ class MongoOutbox:
         # One event per document today, so its document is done once it is sent.
         self.consignments.update_one({"_id": event["aggregate_id"]}, {"$set": {"outbox_pending": False}})
 
+    def park(self, event: dict[str, Any], reason: str) -> None:
+        """Keep the document's event for an operator, no longer pending, with why."""
+        parked = {"reason": reason, "parked_at": datetime.now(UTC)}
+        self.consignments.update_one(
+            {"_id": event["aggregate_id"]}, {"$set": {"outbox_pending": False, "outbox_parked": parked}}
+        )
+
 
 def open_outbox(config: dict[str, Any]) -> MongoOutbox:
-    return MongoOutbox(connect_database(config)["consignments"])
+    return MongoOutbox(connect_database(MongoSettings.from_config(config))["consignments"])

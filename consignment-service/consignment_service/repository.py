@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
@@ -10,7 +13,10 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from consignment_service.domain import Consignment, Container
-from shippy_common.mongo import MongoStore
+
+
+def _to_milliseconds(moment: datetime) -> datetime:
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def _to_document(consignment: Consignment) -> dict[str, Any]:
@@ -37,27 +43,34 @@ def _from_document(document: dict[str, Any]) -> Consignment:
 class ConsignmentRepository:
     def __init__(self, database: Database) -> None:
         self.consignments = database["consignments"]
+        self.checkpoint = ReconcileCheckpoint(database)
 
     def ensure_indexes(self) -> None:
         self.consignments.create_index([("owner_id", ASCENDING), ("created_ns", DESCENDING)])
         self.consignments.create_index([("outbox_pending", ASCENDING), ("created_ns", ASCENDING)])
 
-    def add(self, consignment: Consignment, event: dict[str, Any]) -> bool:
+    def add(self, consignment: Consignment, event: dict[str, Any]) -> Consignment | None:
         """Store ``consignment`` with ``event`` in its outbox, in one document
-        write (a standalone MongoDB has no multi-document transactions);
-        ``False`` if a consignment with its id exists already."""
-        document = _to_document(consignment)
+        write (a standalone MongoDB has no multi-document transactions), and
+        return it as stored (times to the millisecond, as MongoDB keeps them);
+        ``None`` if a consignment with its id exists already."""
+        stored = replace(consignment, created_at=_to_milliseconds(consignment.created_at))
+        document = _to_document(stored)
         document["outbox"] = [event]
         document["outbox_pending"] = True
         try:
             self.consignments.insert_one(document)
         except DuplicateKeyError:
-            return False
-        return True
+            return None
+        return stored
 
     def get(self, consignment_id: str) -> Consignment | None:
         document = self.consignments.find_one({"_id": consignment_id})
         return None if document is None else _from_document(document)
+
+    def existing_ids(self, consignment_ids: Sequence[str]) -> set[str]:
+        documents = self.consignments.find({"_id": {"$in": list(consignment_ids)}}, {"_id": 1})
+        return {document["_id"] for document in documents}
 
     def owned_by(self, owner_id: str) -> list[Consignment]:
         """The owner's consignments, newest first."""
@@ -65,9 +78,17 @@ class ConsignmentRepository:
         return [_from_document(document) for document in query]
 
 
-class ConsignmentStore(MongoStore[ConsignmentRepository]):
-    def repository(self, database: Database) -> ConsignmentRepository:
-        return ConsignmentRepository(database)
+class ReconcileCheckpoint:
+    """How far reconciliation got, in one document (see ``services.reconcile``)."""
 
-    def prepare(self, repository: ConsignmentRepository) -> None:
-        repository.ensure_indexes()
+    ID = "vessel-bookings"
+
+    def __init__(self, database: Database) -> None:
+        self.documents = database["reconciliation"]
+
+    def load(self) -> datetime | None:
+        document = self.documents.find_one({"_id": self.ID})
+        return None if document is None else document["checked_until"]
+
+    def save(self, checked_until: datetime) -> None:
+        self.documents.update_one({"_id": self.ID}, {"$set": {"checked_until": checked_until}}, upsert=True)

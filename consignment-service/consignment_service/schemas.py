@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from consignment_service.domain import Consignment, Container
+from consignment_service.domain import BookingRequest, Container
 from shippy_common.schemas import Identifier, StrictModel
 
 MAX_CONTAINERS = 1000
@@ -32,13 +31,11 @@ class NewConsignment(StrictModel):
     # the service, not the caller, chooses the vessel.
     vessel_id: Identifier | None = None
 
-    def to_domain(self, *, id: str, owner_id: str, vessel_id: str, created_at: datetime) -> Consignment:
-        return Consignment(
-            id=id,
-            owner_id=owner_id,
+    def to_domain(self, default_id: str) -> BookingRequest:
+        """The request, with ``default_id`` as its id if the client chose none."""
+        return BookingRequest(
+            id=self.id or default_id,
             description=self.description,
             weight=self.weight,
             containers=tuple(Container(customer_id=c.customer_id, origin=c.origin, id=c.id) for c in self.containers),
-            vessel_id=vessel_id,
-            created_at=created_at,
         )

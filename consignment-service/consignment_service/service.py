@@ -1,78 +1,72 @@
-"""consignment_service's nameko entrypoints. Every call is gated by the
-caller's token, checked by user_service before anything else happens."""
+"""consignment_service's nameko entrypoints. Every call acts for the caller
+whose token user_service accepts (``current_user``), before anything else."""
 
 from __future__ import annotations
 
+import logging
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from nameko.rpc import rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
-from consignment_service import bookings
-from consignment_service.repository import ConsignmentStore
+from consignment_service import services
+from consignment_service.dependencies import ConsignmentStore, VesselService
 from consignment_service.schemas import NewConsignment
-from shippy_common.auth import CallerToken
+from consignment_service.settings import ConsignmentSettings
+from shippy_common.auth import RpcCurrentUser
 from shippy_common.calllog import CallLog
-from shippy_common.config import require_number
-from shippy_common.errors import (
-    AlreadyExists,
-    InvalidToken,
-    NoVesselAvailable,
-    ServiceUnavailable,
-    Unauthorized,
-    ValidationError,
-)
+from shippy_common.errors import AlreadyExists, NoVesselAvailable, ServiceUnavailable, Unauthorized, ValidationError
 from shippy_common.health import HealthCheck
-from shippy_common.rpc import TimedRpcProxy
+from shippy_common.rpc import MessageId, rpc
 from shippy_common.schemas import parse
+from shippy_common.settings import Settings
+from shippy_common.timer import every
+
+log = logging.getLogger("consignment_service")
+
+#: Namespace of the ids derived for consignments sent without one.
+CONSIGNMENT_ID_NAMESPACE = uuid.UUID("5b0e8f4e-4a8e-4c43-9d0c-5d1b3f6c9a21")
 
 
 def _now() -> datetime:
-    """Now, to the millisecond: what MongoDB keeps, so a create answers
-    exactly what a later read of the same consignment will."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+    return datetime.now(UTC)
 
 
 class ConsignmentService:
     name = "consignment_service"
+    settings_type = ConsignmentSettings
 
     consignments = ConsignmentStore()
+    vessels = VesselService()
+    current_user = RpcCurrentUser()
+    message_id = MessageId()
+    settings = Settings()
     calls = CallLog()
-    caller_token = CallerToken()
-    user_service = TimedRpcProxy("user_service")
-    vessel_service = TimedRpcProxy("vessel_service")
     health = HealthCheck("rabbitmq", "mongodb")
 
-    @staticmethod
-    def check_config(config: dict[str, Any]) -> None:
-        require_number(config, "RPC_TIMEOUT_SECONDS", minimum=0.1)
-
-    def _caller(self) -> dict[str, Any]:
-        """The user (id, name, company, email) whose valid token came with this call."""
-        if self.caller_token is None:
-            raise Unauthorized("no access token sent")
-        try:
-            answer = self.user_service.validate_token(self.caller_token)
-        except InvalidToken as exc:
-            raise Unauthorized(str(exc)) from None
-        return answer["user"]
-
-    @rpc(
-        expected_exceptions=(Unauthorized, ValidationError, NoVesselAvailable, AlreadyExists, ServiceUnavailable),
-    )
+    @rpc(expected_exceptions=(Unauthorized, ValidationError, NoVesselAvailable, AlreadyExists, ServiceUnavailable))
     def create_consignment(self, consignment: Any) -> dict[str, Any]:
-        owner = self._caller()
-        request = parse(NewConsignment, consignment, name="consignment")
-        created = bookings.create(self.consignments, self.vessel_service, owner, request, now=_now)
-        return created.to_dict()
+        owner = self.current_user.caller
+        # Without an id from the client, the id comes from the request message,
+        # which a redelivered copy shares: booking it again books nothing twice.
+        message_id = self.message_id or str(uuid.uuid4())
+        default_id = str(uuid.uuid5(CONSIGNMENT_ID_NAMESPACE, f"{owner.id}/{message_id}"))
+        request = parse(NewConsignment, consignment, name="consignment").to_domain(default_id)
+        return services.create_consignment(self.consignments, self.vessels, owner, request, now=_now).to_dict()
 
     @rpc(expected_exceptions=(Unauthorized, ServiceUnavailable))
     def get_consignments(self) -> list[dict[str, Any]]:
-        owner = self._caller()
-        return [consignment.to_dict() for consignment in self.consignments.owned_by(owner["id"])]
+        owner = self.current_user.caller
+        return [consignment.to_dict() for consignment in services.consignments_of(self.consignments, owner)]
+
+    @every("reconcile_interval_seconds")
+    def reconcile(self) -> None:
+        report = services.reconcile(
+            self.consignments, self.vessels, self.consignments.checkpoint, now=_now, grace=self.settings.reconcile_grace
+        )
+        log.info("reconcile: checked=%d released=%d", report.checked, report.released)
 
     @http("GET", "/health")
     def health_check(self, request: Request) -> Response:

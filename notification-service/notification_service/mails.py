@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import os
-import smtplib
-import tempfile
+from email import policy
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 from email.message import EmailMessage
-from pathlib import Path
-from typing import Any, Protocol
-from urllib.parse import urlsplit
+from typing import Any
 
-from shippy_common.events import CONSIGNMENT_CREATED, USER_CREATED
+from shippy_common.envelope import CONSIGNMENT_CREATED, USER_CREATED
 
 
 class UnknownEvent(ValueError):
     pass
 
 
-def compose(event: dict[str, Any], sender: str) -> EmailMessage:
-    """The mail for ``event``; ``UnknownEvent`` for a type or payload it cannot use."""
+def compose(event: dict[str, Any], sender: Address) -> EmailMessage:
+    """The mail for ``event``, to exactly one address: the account's;
+    ``UnknownEvent`` for a type or payload it cannot use."""
     try:
         data = event["data"]
         if event["type"] == USER_CREATED:
@@ -30,64 +29,65 @@ def compose(event: dict[str, Any], sender: str) -> EmailMessage:
     except (KeyError, TypeError) as exc:
         raise UnknownEvent(f"event lacks {exc}") from None
     message = EmailMessage()
-    message["From"] = sender
-    message["To"] = to
-    message["Subject"] = subject
-    message["Message-ID"] = f"<{event['id']}@shippy>"
-    message.set_content(body)
+    try:
+        message["From"] = sender
+        message["To"] = to
+        message["Subject"] = subject
+        message["Message-ID"] = f"<{event['id']}@shippy>"
+        message.set_content(body)
+    except ValueError as exc:  # a line break in a header value, a lone surrogate in the text
+        raise UnknownEvent(f"cannot make a mail of this event: {exc}") from None
     return message
 
 
-def _welcome(data: dict[str, Any]) -> tuple[str, str, str]:
+def recipient(name: Any, email: Any) -> Address:
+    """``name <email>`` as one address, the display name quoted as need be;
+    ``UnknownEvent`` unless ``email`` is exactly one valid address."""
+    if not isinstance(name, str) or not isinstance(email, str):
+        raise UnknownEvent("a recipient's name and email must be strings")
+    try:
+        address = Address(display_name=name, addr_spec=email)
+    except (ValueError, IndexError, HeaderParseError) as exc:
+        raise UnknownEvent(f"{email[:100]!r} is not one valid email address: {exc}") from None
+    if not address.username or not address.domain or address.addr_spec != email:
+        raise UnknownEvent(f"{email[:100]!r} is not one valid email address")
+    return address
+
+
+def parse_sender(text: str) -> Address:
+    """``MAIL_FROM`` (``Name <address>`` or a bare address) as one address; ``ValueError`` otherwise."""
+    header = policy.default.header_factory("From", text)
+    if len(header.addresses) != 1 or header.defects:
+        raise ValueError(f"not one email address: {text!r}")
+    (address,) = header.addresses
+    try:
+        return recipient(address.display_name, address.addr_spec)
+    except UnknownEvent as exc:
+        raise ValueError(f"not one email address: {text!r}") from exc
+
+
+def _welcome(data: dict[str, Any]) -> tuple[Address, str, str]:
     return (
-        f"{data['name']} <{data['email']}>",
+        recipient(data["name"], data["email"]),
         "Welcome to Shippy",
         f"Hello {data['name']},\n\nyour Shippy account for {data['company']} is ready.\n"
         "Sign in with: user-cli auth --email " + data["email"] + "\n\nShippy\n",
     )
 
 
-def _booking_confirmation(data: dict[str, Any]) -> tuple[str, str, str]:
+def _booking_confirmation(data: dict[str, Any]) -> tuple[Address, str, str]:
     owner, vessel = data["owner"], data["vessel"]
-    containers = "\n".join(f"  - {c['customer_id']} from {c['origin']}" for c in data["containers"])
+    listed = data["containers"]
+    containers = "\n".join(f"  - {c['customer_id']} from {c['origin']}" for c in listed)
+    # The event lists the first containers only (consignment_service.events).
+    unlisted = data.get("container_count", len(listed)) - len(listed)
+    if unlisted > 0:
+        containers += f"\n  ... and {unlisted} more"
     return (
-        f"{owner['name']} <{owner['email']}>",
+        recipient(owner["name"], owner["email"]),
         f"Consignment {data['consignment_id']} is booked on {vessel['name']}",
         f"Hello {owner['name']},\n\nyour consignment is booked.\n\n"
         f"Consignment: {data['consignment_id']}\nVessel:      {vessel['name']} ({vessel['id']})\n"
         f"Weight:      {data['weight']}\nDescription: {data['description']}\n"
         f"Containers:\n{containers}\n\nShippy\n",
     )
-
-
-class Mailer(Protocol):
-    def send(self, message: EmailMessage) -> None: ...
-
-
-class FileMailer:
-    """Writes each mail to ``<folder>/<event id>.eml``: atomically, and the same
-    file again if the same event comes twice."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def send(self, message: EmailMessage) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        name = message["Message-ID"].strip("<>").split("@")[0] + ".eml"
-        with tempfile.NamedTemporaryFile("wb", dir=self.folder, suffix=".tmp", delete=False) as partial:
-            partial.write(bytes(message))
-        os.replace(partial.name, self.folder / name)
-
-
-class SmtpMailer:
-    def __init__(self, url: str, timeout: float = 10) -> None:
-        parts = urlsplit(url)
-        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 25
-        self.username, self.password = parts.username, parts.password
-        self.timeout = timeout
-
-    def send(self, message: EmailMessage) -> None:
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-            if self.username:
-                smtp.login(self.username, self.password or "")
-            smtp.send_message(message)

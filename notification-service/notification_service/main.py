@@ -9,14 +9,15 @@ CONFIG_FILE = Path(__file__).with_name("config.yml")
 
 
 def main() -> None:
-    from notification_service.consumer import Notifier, settings_from
+    from notification_service.consumer import Notifier
+    from notification_service.settings import NotificationSettings
+    from shippy_common.aio import run_until_signalled
     from shippy_common.config import ConfigError, load_config
-    from shippy_common.events import run_until_signalled
     from shippy_common.logs import setup_logging
 
     setup_logging()
     try:
-        settings = settings_from(load_config(CONFIG_FILE))
+        settings = NotificationSettings.from_config(load_config(CONFIG_FILE))
     except ConfigError as exc:
         print(f"notification-service: configuration error: {exc}", file=sys.stderr)
         sys.exit(2)

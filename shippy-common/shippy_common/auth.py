@@ -1,23 +1,109 @@
-"""How a caller's access token travels: in nameko context data.
+"""Who is calling: the access token in context data, and the user behind it.
 
 Clients put the token under :data:`TOKEN_CONTEXT_KEY` (``ClusterRpcProxy(...,
 context_data={TOKEN_CONTEXT_KEY: token})``); nameko carries it as an AMQP
-header to the service and on to every RPC that service makes in turn, the way
-go-micro metadata carried it in the original design.
+header to the service and on to every RPC that service makes in turn.
+
+An entrypoint that acts for a user declares a :class:`CurrentUser` dependency
+(as FastAPI's ``CurrentUser``) and reads ``self.current_user.caller``: the
+token is checked on first use, once per call, and a missing or refused token
+is ``Unauthorized`` with the reason. Use cases take the :class:`Caller` as an
+argument, so an entrypoint cannot reach them without asking for it. How a
+token becomes a user is pluggable: :class:`RpcCurrentUser` asks
+``user_service.validate_token``; user_service resolves its own tokens locally.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from nameko.extensions import DependencyProvider
+from nameko.rpc import ReplyListener
+
+from shippy_common.errors import InvalidToken, Unauthorized
+from shippy_common.rpc import timed_service_proxy
+from shippy_common.settings import settings_of
 
 TOKEN_CONTEXT_KEY = "authorization"
+CUSTOMER = "customer"
+ADMIN = "admin"
+ROLES = (CUSTOMER, ADMIN)
 
 
-class CallerToken(DependencyProvider):
-    """Injects the token the caller sent, or ``None``."""
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated user a call is made for."""
 
-    def get_dependency(self, worker_ctx: Any) -> str | None:
-        token = worker_ctx.context_data.get(TOKEN_CONTEXT_KEY)
-        return token if isinstance(token, str) and token else None
+    id: str
+    name: str
+    company: str
+    email: str
+    role: str = CUSTOMER
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ADMIN
+
+    @classmethod
+    def from_profile(cls, profile: dict[str, Any]) -> Caller:
+        """From user_service's public profile of a user."""
+        return cls(
+            id=profile["id"],
+            name=profile["name"],
+            company=profile["company"],
+            email=profile["email"],
+            role=profile.get("role", CUSTOMER),
+        )
+
+
+def token_in(context_data: dict[str, Any]) -> str | None:
+    token = context_data.get(TOKEN_CONTEXT_KEY)
+    return token if isinstance(token, str) and token else None
+
+
+class CallerLookup:
+    """One call's view of its caller, resolved on first use."""
+
+    def __init__(self, token: str | None, resolve: Callable[[str], Caller]) -> None:
+        self.token = token
+        self._resolve = resolve
+        self._caller: Caller | None = None
+
+    @property
+    def caller(self) -> Caller:
+        """The authenticated user; ``Unauthorized`` with why if there is none."""
+        if self._caller is None:
+            if self.token is None:
+                raise Unauthorized("no access token sent")
+            try:
+                self._caller = self._resolve(self.token)
+            except InvalidToken as exc:
+                raise Unauthorized(str(exc)) from None
+        return self._caller
+
+
+class CurrentUser(DependencyProvider):
+    """Injects a :class:`CallerLookup`; subclasses say how a token becomes a
+    :class:`Caller` (``resolve``), raising ``InvalidToken`` for a bad one."""
+
+    def resolve(self, worker_ctx: Any, token: str) -> Caller:
+        raise NotImplementedError
+
+    def get_dependency(self, worker_ctx: Any) -> CallerLookup:
+        return CallerLookup(token_in(worker_ctx.data), lambda token: self.resolve(worker_ctx, token))
+
+
+class RpcCurrentUser(CurrentUser):
+    """Checks the token with ``user_service.validate_token``, with the deadline
+    ``rpc_timeout_seconds`` of the service's settings."""
+
+    reply_listener = ReplyListener()
+
+    def setup(self) -> None:
+        self.timeout = settings_of(self.container).rpc_timeout_seconds
+
+    def resolve(self, worker_ctx: Any, token: str) -> Caller:
+        user_service = timed_service_proxy(worker_ctx, self.reply_listener, "user_service", self.timeout)
+        return Caller.from_profile(user_service.validate_token(token)["user"])

@@ -74,8 +74,24 @@ class Unauthorized(ShippyError):
 
 
 @deserialize_to_instance
+class Forbidden(ShippyError):
+    """The caller is known but its role does not allow this call."""
+
+
+@deserialize_to_instance
 class ServiceUnavailable(ShippyError):
     """A service this one depends on did not answer in time."""
+
+
+@deserialize_to_instance
+class Busy(ShippyError):
+    """The service is at capacity for this kind of call; retry later."""
+
+
+@deserialize_to_instance
+class InternalError(ShippyError):
+    """Something unexpected failed; the message carries only a correlation id
+    to find the details in the service's log, never the details themselves."""
 
 
 SHIPPY_ERRORS: tuple[type[ShippyError], ...] = (
@@ -86,5 +102,8 @@ SHIPPY_ERRORS: tuple[type[ShippyError], ...] = (
     InvalidCredentials,
     InvalidToken,
     Unauthorized,
+    Forbidden,
     ServiceUnavailable,
+    Busy,
+    InternalError,
 )

@@ -2,29 +2,49 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, Self, TypeVar
 
 import pymongo
 from nameko.extensions import DependencyProvider
 from pymongo.database import Database
 
-from shippy_common.config import require_int
+from shippy_common.config import ConfigError, require_int
+from shippy_common.settings import settings_of
 
 Repository = TypeVar("Repository")
 
 
-def connect_database(config: dict[str, Any]) -> Database:
-    """The ``MONGO_DATABASE`` database at ``MONGO_URI``, with bounded timeouts
-    (``MONGO_TIMEOUT_MS``, 5 s by default) and timezone-aware datetimes."""
-    timeout_ms = require_int(config, "MONGO_TIMEOUT_MS", minimum=100) if "MONGO_TIMEOUT_MS" in config else 5000
+@dataclass(frozen=True)
+class MongoSettings:
+    """Where a service's MongoDB database is: ``MONGO_URI``, ``MONGO_DATABASE``
+    and ``MONGO_TIMEOUT_MS`` (5 s by default)."""
+
+    uri: str
+    database: str
+    timeout_ms: int = 5000
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Self:
+        uri, database = config.get("MONGO_URI"), config.get("MONGO_DATABASE")
+        if not isinstance(uri, str) or not uri.startswith(("mongodb://", "mongodb+srv://")):
+            raise ConfigError("MONGO_URI must be a URL starting with mongodb:// or mongodb+srv://")
+        if not isinstance(database, str) or not database:
+            raise ConfigError("MONGO_DATABASE must be a database name")
+        timeout_ms = require_int(config, "MONGO_TIMEOUT_MS", minimum=100) if "MONGO_TIMEOUT_MS" in config else 5000
+        return cls(uri=uri, database=database, timeout_ms=timeout_ms)
+
+
+def connect_database(settings: MongoSettings) -> Database:
+    """The database, with bounded timeouts and timezone-aware datetimes."""
     client: pymongo.MongoClient = pymongo.MongoClient(
-        config["MONGO_URI"],
-        serverSelectionTimeoutMS=timeout_ms,
-        connectTimeoutMS=timeout_ms,
-        socketTimeoutMS=timeout_ms * 2,
+        settings.uri,
+        serverSelectionTimeoutMS=settings.timeout_ms,
+        connectTimeoutMS=settings.timeout_ms,
+        socketTimeoutMS=settings.timeout_ms * 2,
         tz_aware=True,
     )
-    return client[config["MONGO_DATABASE"]]
+    return client[settings.database]
 
 
 class MongoStore(DependencyProvider, Generic[Repository]):
@@ -32,11 +52,12 @@ class MongoStore(DependencyProvider, Generic[Repository]):
 
     Subclasses say which repository wraps the database (``repository``) and
     what must exist before the first call (``prepare``: indexes, seed data).
-    The database name comes from the config key ``MONGO_DATABASE``.
+    The service's settings carry a ``mongo`` (:class:`MongoSettings`).
     """
 
     def setup(self) -> None:
-        self.database: Database = connect_database(self.container.config)
+        self.settings = settings_of(self.container)
+        self.database: Database = connect_database(self.settings.mongo)
         self.client = self.database.client
         self.prepare(self.repository(self.database))
 

@@ -1,27 +1,191 @@
-"""Calls from one service to another that cannot hang.
+"""RPC between services, hardened at both ends.
 
-nameko's ``RpcProxy`` waits for a reply for ever. ``TimedRpcProxy`` gives
-every call a deadline (config key ``RPC_TIMEOUT_SECONDS``) and turns a missing
-or silent service into ``ServiceUnavailable``. The caller's context data (its
-token, say) travels on with each call, as with ``RpcProxy``.
+``rpc`` replaces nameko's entrypoint of the same name in every service:
+
+- A message on a service's queue that is not a well-formed call (no
+  ``reply_to`` or ``correlation_id``, a content type other than JSON, a body
+  that does not decode or is not ``{"args": [...], "kwargs": {...}}``, a huge
+  body) is logged and dropped. nameko 2.14 reads those properties unchecked
+  (upstream issue #753): such a message kills the service process, RabbitMQ
+  redelivers it, and it kills the next instance too.
+- A call whose caller's deadline (context data :data:`DEADLINE_CONTEXT_KEY`,
+  Unix seconds) has passed is dropped unrun: the caller gave up on it, so any
+  work it did would belong to nobody.
+- An unexpected exception reaches the caller as :class:`InternalError` with a
+  correlation id that finds it in the service's log; nothing from a driver
+  (SQL, parameters, document contents) crosses to a client.
+
+``TimedRpcProxy`` gives every call to another service a deadline (the
+service's ``rpc_timeout_seconds`` setting): the reply is awaited that long, the request message
+expires in RabbitMQ after that long, and the deadline travels with the call.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import eventlet
-from nameko.exceptions import UnknownService
-from nameko.rpc import RpcProxy
+from nameko.exceptions import IncorrectSignature, MalformedRequest, MethodNotFound, UnknownService
+from nameko.extensions import DependencyProvider
+from nameko.messaging import QueueConsumer
+from nameko.rpc import Rpc, RpcConsumer, RpcProxy, ServiceProxy
 
-from shippy_common.config import require_number
-from shippy_common.errors import ServiceUnavailable
+from shippy_common.errors import InternalError, ServiceUnavailable, ShippyError
+from shippy_common.settings import settings_of
+
+log = logging.getLogger("shippy.rpc")
+
+#: Context data key of the Unix time after which the caller no longer waits.
+DEADLINE_CONTEXT_KEY = "deadline"
+#: Context data key of the request message's correlation id: the same for a
+#: redelivered copy of a call, so a service can derive idempotency keys from it.
+MESSAGE_ID_CONTEXT_KEY = "message_id"
+#: A call's encoded body may not be larger than this (schemas bound each field
+#: far lower; this bounds what is decoded at all).
+MAX_CALL_BYTES = 8 * 1024 * 1024
+ACCEPTED_CONTENT_TYPE = "application/json"
+MAX_PROPERTY_LENGTH = 255
+
+#: Errors raised on purpose (ours, and nameko's refusals of a well-formed call): no internals in them.
+_PASSED_THROUGH = (ShippyError, MalformedRequest, IncorrectSignature, MethodNotFound)
+
+
+def unanswerable_reason(message: Any) -> str | None:
+    """Why no reply can be sent to ``message`` (a raw kombu message), or ``None``."""
+    properties = message.properties or {}
+    for name in ("reply_to", "correlation_id"):
+        value = properties.get(name)
+        if not isinstance(value, str) or not value or len(value) > MAX_PROPERTY_LENGTH:
+            return f"no usable {name} property"
+    if message.content_type != ACCEPTED_CONTENT_TYPE:
+        return f"content type {str(message.content_type)[:50]!r} is not {ACCEPTED_CONTENT_TYPE}"
+    if not isinstance(message.headers or {}, dict):
+        return "headers are not a table"
+    return None
+
+
+def malformed_body_reason(body: Any) -> str | None:
+    if not isinstance(body, dict) or set(body) != {"args", "kwargs"}:
+        return "body is not an object of args and kwargs"
+    if not isinstance(body["args"], list) or not isinstance(body["kwargs"], dict):
+        return "args is not a list or kwargs not an object"
+    return None
+
+
+def past_deadline(context_data: dict[str, Any], now: Callable[[], float] = time.time) -> bool:
+    deadline = context_data.get(DEADLINE_CONTEXT_KEY)
+    return isinstance(deadline, int | float) and not isinstance(deadline, bool) and now() > deadline
+
+
+class GuardedQueueConsumer(QueueConsumer):
+    """Checks each raw message before nameko touches it (see module docstring)."""
+
+    def get_consumers(self, consumer_cls: Any, channel: Any) -> Any:
+        consumers = super().get_consumers(consumer_cls, channel)
+        for provider, consumer in self._consumers.items():
+            consumer.on_message = partial(self._on_raw_message, provider)
+            consumer.on_decode_error = self._on_decode_error
+        return consumers
+
+    def _drop(self, message: Any, reason: str) -> None:
+        log.warning("dropped a message on %s: %s", _routing_key(message), reason)
+        self.ack_message(message)
+
+    def _refuse(self, provider: Any, message: Any, reason: str) -> None:
+        """Answer a call that can be answered but not run, and drop it."""
+        log.warning("refused a message on %s: %s", _routing_key(message), reason)
+        try:
+            raise MalformedRequest(reason)
+        except MalformedRequest as exc:
+            provider.handle_result(message, None, (type(exc), exc, exc.__traceback__))
+
+    def _on_decode_error(self, message: Any, exc: Exception) -> None:
+        self._drop(message, f"undecodable ({type(exc).__name__})")
+
+    def _on_raw_message(self, provider: Any, message: Any) -> None:
+        try:
+            reason = unanswerable_reason(message)
+            if reason is not None:
+                self._drop(message, reason)
+                return
+            if len(message.body or b"") > MAX_CALL_BYTES:
+                self._refuse(provider, message, f"a call of {len(message.body)} bytes is over {MAX_CALL_BYTES}")
+                return
+            try:
+                body = message.decode()
+            except Exception as exc:
+                self._refuse(provider, message, f"the body does not decode ({type(exc).__name__})")
+                return
+            reason = malformed_body_reason(body)
+            if reason is not None:
+                self._refuse(provider, message, reason)
+                return
+        except Exception:  # whatever it is, it must not take the consumer down
+            log.exception("dropped a message on %s that could not be checked", _routing_key(message))
+            self.ack_message(message)
+            return
+        self.handle_message(provider, body, message)
+
+
+def _routing_key(message: Any) -> str:
+    return str((message.delivery_info or {}).get("routing_key", "?"))[:100]
+
+
+class GuardedRpcConsumer(RpcConsumer):
+    queue_consumer = GuardedQueueConsumer()
+
+
+class GuardedRpc(Rpc):
+    rpc_consumer = GuardedRpcConsumer()
+
+    def unpack_message_headers(self, message: Any) -> dict[str, Any]:
+        context_data = super().unpack_message_headers(message)
+        context_data[MESSAGE_ID_CONTEXT_KEY] = message.properties["correlation_id"]
+        return context_data
+
+    def handle_message(self, body: Any, message: Any) -> None:
+        if past_deadline(self.unpack_message_headers(message)):
+            log.info("dropped a call to %s: its caller's deadline has passed", self.method_name)
+            self.rpc_consumer.queue_consumer.ack_message(message)
+            return
+        super().handle_message(body, message)
+
+    def handle_result(self, message: Any, worker_ctx: Any, result: Any, exc_info: Any) -> Any:
+        if exc_info is not None and not isinstance(exc_info[1], _PASSED_THROUGH):
+            correlation_id = worker_ctx.call_id
+            log.error(
+                "internal error %s in %s: %s",
+                correlation_id,
+                worker_ctx.entrypoint.method_name,
+                type(exc_info[1]).__name__,
+            )
+            try:
+                raise InternalError(f"internal error; quote {correlation_id} to an operator") from None
+            except InternalError as exc:
+                exc_info = (type(exc), exc, exc.__traceback__)
+        return super().handle_result(message, worker_ctx, result, exc_info)
+
+
+rpc = GuardedRpc.decorator
+
+
+class MessageId(DependencyProvider):
+    """Injects the correlation id of the message that made this call (``None``
+    outside RPC): a redelivered copy of the call has the same one."""
+
+    def get_dependency(self, worker_ctx: Any) -> str | None:
+        message_id = worker_ctx.data.get(MESSAGE_ID_CONTEXT_KEY)
+        return message_id if isinstance(message_id, str) else None
 
 
 class TimedServiceProxy:
-    def __init__(self, proxy: Any, service_name: str, timeout: float) -> None:
+    def __init__(self, proxy: Any, worker_ctx: Any, service_name: str, timeout: float) -> None:
         self._proxy = proxy
+        self._worker_ctx = worker_ctx
         self._service_name = service_name
         self._timeout = timeout
 
@@ -29,20 +193,38 @@ class TimedServiceProxy:
         method = getattr(self._proxy, method_name)
 
         def call(*args: Any, **kwargs: Any) -> Any:
+            deadline = time.time() + self._timeout
+            inherited = self._worker_ctx.data.get(DEADLINE_CONTEXT_KEY)
+            if isinstance(inherited, int | float) and not isinstance(inherited, bool):
+                deadline = min(deadline, inherited)
+            self._worker_ctx.data[DEADLINE_CONTEXT_KEY] = deadline
             late = ServiceUnavailable(f"{self._service_name} did not answer within {self._timeout:g}s")
             try:
-                with eventlet.Timeout(self._timeout, late):
+                with eventlet.Timeout(max(deadline - time.time(), 0.001), late):
                     return method(*args, **kwargs)
             except UnknownService:
                 raise ServiceUnavailable(f"{self._service_name} is not running") from None
+            finally:
+                if inherited is None:
+                    self._worker_ctx.data.pop(DEADLINE_CONTEXT_KEY, None)
+                else:
+                    self._worker_ctx.data[DEADLINE_CONTEXT_KEY] = inherited
 
         return call
 
 
+def timed_service_proxy(worker_ctx: Any, reply_listener: Any, service_name: str, timeout: float) -> TimedServiceProxy:
+    """Calls to ``service_name`` with a deadline of ``timeout`` seconds."""
+    proxy = ServiceProxy(worker_ctx, service_name, reply_listener, expiration=timeout)
+    return TimedServiceProxy(proxy, worker_ctx, service_name, timeout)
+
+
 class TimedRpcProxy(RpcProxy):
+    """An ``RpcProxy`` whose calls have the deadline ``rpc_timeout_seconds`` of the service's settings."""
+
     def setup(self) -> None:
         super().setup()
-        self.timeout = require_number(self.container.config, "RPC_TIMEOUT_SECONDS", minimum=0.1)
+        self.timeout = settings_of(self.container).rpc_timeout_seconds
 
     def get_dependency(self, worker_ctx: Any) -> TimedServiceProxy:
-        return TimedServiceProxy(super().get_dependency(worker_ctx), self.target_service, self.timeout)
+        return timed_service_proxy(worker_ctx, self.rpc_reply_listener, self.target_service, self.timeout)

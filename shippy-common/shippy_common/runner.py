@@ -31,6 +31,7 @@ def run_service(service_path: str, config_file: Path, waits_for: Sequence[str]) 
     from shippy_common.config import ConfigError, load_config, require_int
     from shippy_common.logs import setup_logging
     from shippy_common.servers import servers_from_config, wait_for
+    from shippy_common.settings import SETTINGS_KEY
 
     setup_logging()
     try:
@@ -38,9 +39,7 @@ def run_service(service_path: str, config_file: Path, waits_for: Sequence[str]) 
         service_cls = _import(service_path)
         servers = servers_from_config(config, waits_for)
         require_int(config, "max_workers", minimum=1)
-        check_config = getattr(service_cls, "check_config", None)
-        if check_config is not None:
-            check_config(config)
+        config[SETTINGS_KEY] = service_cls.settings_type.from_config(config)
     except ConfigError as exc:
         print(f"{service_path}: configuration error: {exc}", file=sys.stderr)
         sys.exit(2)

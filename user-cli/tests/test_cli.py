@@ -6,11 +6,14 @@ import pty
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
+import psycopg2
 import pytest
 
 from shippy_common.testing.net import free_port
+from user_service.service import UserService
 
 USER_CLI = str(Path(sys.executable).with_name("user-cli"))
 PASSWORD = "correct horse battery"
@@ -46,7 +49,7 @@ def assert_one_line_error(result, code, text):
     assert "Traceback" not in result.stderr
 
 
-def test_create_then_auth_prints_the_token_alone(run_cli):
+def test_create_then_auth_prints_the_token_alone(run_cli, set_role):
     created = run_cli(*create_args("ana@example.com"))
     assert created.returncode == 0, created.stderr
     assert created.stdout.startswith("created ")
@@ -58,20 +61,81 @@ def test_create_then_auth_prints_the_token_alone(run_cli):
     assert signed_in.stdout == token + "\n"
     assert token.count(".") == 2
 
+    set_role(created.stdout.split()[1], "admin")
     listed = run_cli("list", env={"SHIPPY_TOKEN": token})
     assert listed.returncode == 0, listed.stderr
     assert "Ana Lopes <ana@example.com>, Shippy Ltd" in listed.stdout
 
 
-def test_json_output_for_machines(run_cli):
+def test_json_output_for_machines(run_cli, set_role):
     user = json.loads(run_cli(*create_args("ben@example.com"), "--json").stdout)
-    assert set(user) == {"id", "name", "company", "email"}
+    assert set(user) == {"id", "name", "company", "email", "role"}
     answer = json.loads(run_cli("auth", "--email", "ben@example.com", "--password", PASSWORD, "--json").stdout)
     assert set(answer) == {"token", "expires_at"}
     shown = json.loads(run_cli("get", user["id"], "--token", answer["token"], "--json").stdout)
     assert shown == user
+    set_role(user["id"], "admin")
     everyone = json.loads(run_cli("list", "--json", env={"SHIPPY_TOKEN": answer["token"]}).stdout)
-    assert everyone == [user]
+    assert everyone == [{**user, "role": "admin"}]
+
+
+def test_list_pages_through_every_user(run_cli, set_role, database_url):
+    """More users than one page holds: each is printed once, in the same lines as always."""
+    admin = json.loads(run_cli(*create_args("admin@example.com"), "--json").stdout)
+    set_role(admin["id"], "admin")
+    token = run_cli("auth", "--email", "admin@example.com", "--password", PASSWORD).stdout.strip()
+    others = [(str(uuid.uuid4()), f"user{n}@example.com") for n in range(450)]
+    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+        cursor.executemany(
+            "insert into users (id, name, company, email, email_key, password_hash, created_at)"
+            " values (%s, 'Someone', 'Co', %s, %s, 'x', '2030-01-01T00:00:00Z')",
+            [(user_id, email, email) for user_id, email in others],
+        )
+    connection.close()
+
+    listed = run_cli("list", "--token", token)
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert lines[0] == f"{admin['id']}  Ana Lopes <admin@example.com>, Shippy Ltd"
+    assert sorted(lines[1:]) == sorted(f"{user_id}  Someone <{email}>, Co" for user_id, email in others)
+
+    everyone = json.loads(run_cli("list", "--token", token, "--json").stdout)
+    assert [user["id"] for user in everyone] == [line.split()[0] for line in lines]
+
+
+def test_list_as_a_customer_is_exit_1(run_cli):
+    run_cli(*create_args("cus@example.com"))
+    token = run_cli("auth", "--email", "cus@example.com", "--password", PASSWORD).stdout.strip()
+    assert_one_line_error(run_cli("list", "--token", token), 1, "only an admin may list users")
+
+
+def test_get_of_someone_else_as_a_customer_is_exit_1(run_cli):
+    other = json.loads(run_cli(*create_args("other@example.com"), "--json").stdout)
+    run_cli(*create_args("me@example.com"))
+    token = run_cli("auth", "--email", "me@example.com", "--password", PASSWORD).stdout.strip()
+    assert_one_line_error(run_cli("get", other["id"], "--token", token), 1, f"no user {other['id']}")
+
+
+def test_a_busy_service_is_exit_1_in_one_line(container_factory, user_config, rabbit_config, rpc_client, held_bcrypt):
+    """Every bcrypt slot taken and no room to wait: the login is refused at once."""
+    container_factory(UserService, {**user_config, "BCRYPT_MAX_WAITING": 0}).start()
+    users = rpc_client().user_service
+    users.create({"name": "Ana", "company": "X", "email": "ana@example.com", "password": PASSWORD})
+    held_bcrypt.hold()
+    slots = os.cpu_count() or 1
+    holding = [rpc_client(timeout=60).user_service.auth.call_async("ana@example.com", PASSWORD) for _ in range(slots)]
+    held_bcrypt.wait_until_entered(slots)
+
+    result = subprocess.run(
+        [USER_CLI, "auth", "--email", "ana@example.com", "--password", PASSWORD],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "AMQP_URI": rabbit_config["AMQP_URI"]},
+    )
+    assert_one_line_error(result, 1, "busy, retry")
+    held_bcrypt.release()
+    assert all(login.result()["token"] for login in holding)
 
 
 def test_an_existing_account_is_refused_with_exit_1(run_cli):

@@ -2,19 +2,23 @@
 
     user-cli create --name N --email E --company C [--password P]
     TOKEN=$(user-cli auth --email E [--password P])
-    user-cli list --token "$TOKEN"          (or SHIPPY_TOKEN=...)
-    user-cli get ID --token "$TOKEN"
+    user-cli list --token "$TOKEN"          (admins only; or SHIPPY_TOKEN=...)
+    user-cli get ID --token "$TOKEN"        (yourself, or anyone for an admin)
 
 Talks to user_service over RabbitMQ at $AMQP_URI (default: the local broker).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import click
 
 from shippy_common.client import EXIT_USAGE, ClientError, cluster, print_json, reports_errors
+
+#: Users asked for per call by ``list`` (user_service's largest page).
+PAGE_SIZE = 200
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 token_option = click.option(
@@ -32,6 +36,17 @@ def _require_token(token: str | None) -> str:
 
 def _describe(user: dict[str, Any]) -> str:
     return f"{user['id']}  {user['name']} <{user['email']}>, {user['company']}"
+
+
+def _every_user(rpc: Any) -> Iterator[dict[str, Any]]:
+    """Every user, page after page of ``get_all``."""
+    cursor = None
+    while True:
+        page = rpc.user_service.get_all(limit=PAGE_SIZE, cursor=cursor)
+        yield from page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -83,7 +98,7 @@ def auth(email: str, password: str, as_json: bool) -> None:
 @json_option
 @reports_errors
 def get(user_id: str, token: str | None, as_json: bool) -> None:
-    """Show one user."""
+    """Show one user: yourself, or anyone if you are an admin."""
     with cluster(_require_token(token)) as rpc:
         user = rpc.user_service.get(user_id)
     if as_json:
@@ -97,11 +112,10 @@ def get(user_id: str, token: str | None, as_json: bool) -> None:
 @json_option
 @reports_errors
 def list_users(token: str | None, as_json: bool) -> None:
-    """List every user."""
+    """List every user (admins only)."""
     with cluster(_require_token(token)) as rpc:
-        users = rpc.user_service.get_all()
-    if as_json:
-        print_json(users)
-    else:
-        for user in users:
-            click.echo(_describe(user))
+        if as_json:
+            print_json(list(_every_user(rpc)))
+        else:
+            for user in _every_user(rpc):
+                click.echo(_describe(user))

@@ -34,7 +34,7 @@ def migrate() -> None:
 
 def relay() -> None:
     """Console script ``user-outbox-relay``: user events from PostgreSQL to NATS."""
-    from shippy_common.events import run_relay
+    from shippy_common.relay import run_relay
     from user_service.outbox import open_outbox
 
     run_relay(CONFIG_FILE, open_outbox, waits_for=("postgres",))

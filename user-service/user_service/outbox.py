@@ -18,13 +18,24 @@ class PostgresOutbox:
 
     def pending(self, limit: int) -> Sequence[dict[str, Any]]:
         with Session(self.engine) as session:
-            query = select(OutboxRecord.event).where(OutboxRecord.published_at.is_(None))
+            query = select(OutboxRecord.event).where(
+                OutboxRecord.published_at.is_(None), OutboxRecord.parked_at.is_(None)
+            )
             return list(session.scalars(query.order_by(OutboxRecord.seq).limit(limit)))
 
     def mark_sent(self, event: dict[str, Any]) -> None:
         with Session(self.engine) as session, session.begin():
             session.execute(
                 update(OutboxRecord).where(OutboxRecord.id == uuid.UUID(event["id"])).values(published_at=func.now())
+            )
+
+    def park(self, event: dict[str, Any], reason: str) -> None:
+        """Keep the event for an operator (never deleted), out of ``pending``."""
+        with Session(self.engine) as session, session.begin():
+            session.execute(
+                update(OutboxRecord)
+                .where(OutboxRecord.id == uuid.UUID(event["id"]))
+                .values(parked_at=func.now(), park_reason=reason[:500])
             )
 
 

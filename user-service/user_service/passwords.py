@@ -6,22 +6,28 @@ call goes to eventlet's thread pool instead, where bcrypt releases the GIL.
 At most one hash per CPU runs at a time, and the threads that run them drop to
 the lowest scheduling priority: when logins keep every core busy, the hub
 thread (and with it every other call) still gets the CPU first.
+
+A login waiting for a hash slot holds a nameko worker. So that a flood of
+logins cannot take every worker (and token checks with them), only a bounded
+number may wait: a caller beyond that is refused at once with ``Busy``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import bcrypt
 from eventlet import patcher, semaphore, tpool
 
-from shippy_common.errors import ValidationError
+from shippy_common.errors import Busy, ValidationError
 
 MIN_PASSWORD_CHARACTERS = 8
 MAX_PASSWORD_BYTES = 72  # bcrypt's limit; longer input raises in bcrypt 5
+WAITING_PER_SLOT = 4  # the default bound on callers waiting for a hash slot, per slot
+BUSY_MESSAGE = "busy, retry"
 
 
 def check_password(password: Any, field: str = "password") -> str:
@@ -56,12 +62,30 @@ def _at_low_priority(work: Callable[..., Result], *args: Any) -> Result:
 
 
 class PasswordHasher:
-    def __init__(self, cost: int) -> None:
+    def __init__(self, cost: int, max_waiting: int | None = None, slots: int | None = None) -> None:
+        """``slots`` hashes run at once (default: one per CPU); at most
+        ``max_waiting`` admitted callers wait for one (default: ``WAITING_PER_SLOT`` per slot)."""
         self.cost = cost
-        self._slots = semaphore.Semaphore(os.cpu_count() or 1)
+        self.slots = slots or os.cpu_count() or 1
+        self.max_waiting = WAITING_PER_SLOT * self.slots if max_waiting is None else max_waiting
+        self._slots = semaphore.Semaphore(self.slots)
+        self._admitted = 0
         # Checked against when the account does not exist, so that an unknown
         # email costs as much time as a wrong password.
         self._dummy_hash = bcrypt.hashpw(b"not-a-real-password", bcrypt.gensalt(cost))
+
+    @contextlib.contextmanager
+    def admitted(self) -> Iterator[None]:
+        """A place among the callers that hash or wait for a slot, for the
+        ``with`` block; ``Busy`` at once when every place is taken."""
+        # Greenthreads switch only where they block: nothing can slip in between the test and the count.
+        if self._admitted >= self.slots + self.max_waiting:
+            raise Busy(BUSY_MESSAGE)
+        self._admitted += 1
+        try:
+            yield
+        finally:
+            self._admitted -= 1
 
     def _run(self, work: Callable[..., Result], *args: Any) -> Result:
         with self._slots:

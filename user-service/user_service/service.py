@@ -1,19 +1,17 @@
-"""user_service's nameko entrypoints."""
+"""user_service's nameko entrypoints: validate at the edge, then the use cases."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
-from shippy_common.auth import CallerToken
 from shippy_common.calllog import CallLog
 from shippy_common.errors import (
     AlreadyExists,
+    Busy,
+    Forbidden,
     InvalidCredentials,
     InvalidToken,
     NotFound,
@@ -21,74 +19,57 @@ from shippy_common.errors import (
     ValidationError,
 )
 from shippy_common.health import HealthCheck
+from shippy_common.rpc import rpc
 from shippy_common.schemas import parse
-from user_service import accounts, settings
-from user_service.passwords import PasswordHasher
-from user_service.repository import UserStore
-from user_service.schemas import NewUser
-from user_service.tokens import TokenAuthority
+from user_service import services
+from user_service.dependencies import LocalCurrentUser, Passwords, Tokens, UserStore
+from user_service.domain import UserPage
+from user_service.schemas import DEFAULT_PAGE_SIZE, LogIn, NewUser, Page, UserRef
+from user_service.settings import UserSettings
 
 
-class Passwords(DependencyProvider):
-    def setup(self) -> None:
-        self.hasher = PasswordHasher(settings.bcrypt_cost(self.container.config))
-
-    def get_dependency(self, worker_ctx: Any) -> PasswordHasher:
-        return self.hasher
-
-
-class Tokens(DependencyProvider):
-    def setup(self) -> None:
-        self.authority = TokenAuthority(settings.token_settings(self.container.config))
-
-    def get_dependency(self, worker_ctx: Any) -> TokenAuthority:
-        return self.authority
+def _page(page: UserPage) -> dict[str, Any]:
+    return {"items": [user.public() for user in page.items], "next_cursor": page.next_cursor}
 
 
 class UserService:
     name = "user_service"
+    settings_type = UserSettings
 
     users = UserStore()
-    calls = CallLog()
     passwords = Passwords()
     tokens = Tokens()
-    caller_token = CallerToken()
+    current_user = LocalCurrentUser()
+    calls = CallLog()
     health = HealthCheck("rabbitmq", "postgres")
 
-    check_config = staticmethod(settings.check_config)
-
-    @rpc(expected_exceptions=(ValidationError, AlreadyExists), sensitive_arguments=("user.password",))
+    @rpc(expected_exceptions=(ValidationError, AlreadyExists, Busy), sensitive_arguments=("user.password",))
     def create(self, user: Any) -> dict[str, Any]:
         account = parse(NewUser, user, name="user").to_domain()
-        return accounts.register(self.users, self.passwords, account).public()
+        return services.register(self.users, self.passwords, account).public()
 
-    @rpc(expected_exceptions=(ValidationError, InvalidCredentials), sensitive_arguments=("password",))
+    @rpc(expected_exceptions=(ValidationError, InvalidCredentials, Busy), sensitive_arguments=("password",))
     def auth(self, email: Any, password: Any) -> dict[str, Any]:
-        return accounts.authenticate(self.users, self.passwords, self.tokens, email, password)
+        credentials = parse(LogIn, {"email": email, "password": password}, name="credentials").to_domain()
+        issued = services.authenticate(self.users, self.passwords, self.tokens, credentials)
+        return {"token": issued.token, "expires_at": issued.expires_at}
 
     @rpc(expected_exceptions=(InvalidToken,), sensitive_arguments=("token",))
     def validate_token(self, token: Any) -> dict[str, Any]:
-        user = accounts.user_for_token(self.users, self.tokens, token)
+        user = services.user_for_token(self.users, self.tokens, token)
         return {"valid": True, "user": user.public()}
 
     @rpc(expected_exceptions=(Unauthorized, NotFound, ValidationError))
     def get(self, id: Any) -> dict[str, Any]:
-        accounts.caller(self.users, self.tokens, self.caller_token)
-        try:
-            user_id = str(uuid.UUID(id)) if isinstance(id, str) else None
-        except ValueError:
-            user_id = None
-        if user_id is None:
-            raise ValidationError("id", "must be a user id (a UUID)")
-        user = self.users.get(user_id)
-        if user is None:
-            raise NotFound(f"no user {user_id}")
-        return user.public()
+        caller = self.current_user.caller
+        user_id = parse(UserRef, {"id": id}, name="id").id
+        return services.visible_user(self.users, caller, user_id).public()
 
-    @rpc(expected_exceptions=(Unauthorized,))
-    def get_all(self) -> list[dict[str, Any]]:
-        accounts.caller(self.users, self.tokens, self.caller_token)
-        return [user.public() for user in self.users.all()]
+    @rpc(expected_exceptions=(Unauthorized, Forbidden, ValidationError))
+    def get_all(self, limit: Any = DEFAULT_PAGE_SIZE, cursor: Any = None) -> dict[str, Any]:
+        caller = self.current_user.caller
+        page = parse(Page, {"limit": limit, "cursor": cursor}, name="page").to_domain()
+        return _page(services.list_users(self.users, caller, page))
 
     @http("GET", "/health")
     def health_check(self, request: Request) -> Response:

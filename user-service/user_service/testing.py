@@ -15,7 +15,8 @@ import pytest
 CONFIG_FILE = Path(__file__).with_name("config.yml")
 
 ADMIN_URL = os.environ.get("SHIPPY_TEST_DATABASE_URL", "postgresql://shippy:shippy@127.0.0.1:5432/shippy")
-JWT_SECRET = "test-secret-for-user-service-0123456789"
+# Random (secrets.token_urlsafe(48)): user_service refuses a guessable secret.
+JWT_SECRET = "04xYyl3uI2ryMvVJmYe8x7ASa8tF0eWgf7RiI52x9TRM_cQhRuFRpOhPzAhQ_mLN"
 ISSUER = "shippy-user-service"
 AUDIENCE = "shippy"
 
@@ -85,3 +86,73 @@ def signed_in(users, new_user, rpc_client):
     user = users.create(payload)
     token = users.auth(payload["email"], payload["password"])["token"]
     return user, token, rpc_client(context_data={"authorization": token}).user_service
+
+
+@pytest.fixture
+def set_role(database_url):
+    """``set_role(user_id, role)``: what ``user-service-admin`` does, straight in this test's database."""
+    import psycopg2
+
+    def change(user_id, role):
+        with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+            cursor.execute("update users set role = %s where id = %s", (role, user_id))
+            assert cursor.rowcount == 1, f"no user {user_id}"
+        connection.close()
+
+    return change
+
+
+@pytest.fixture
+def admin_signed_in(signed_in, set_role):
+    """As ``signed_in``, for a user with the admin role."""
+    user, token, as_user = signed_in
+    set_role(user["id"], "admin")
+    return {**user, "role": "admin"}, token, as_user
+
+
+class HeldBcrypt:
+    """``bcrypt.checkpw`` that, after :meth:`hold`, waits in its pool thread
+    until :meth:`release`: a hasher as slow as a test needs, so that logins
+    keep their bcrypt slots."""
+
+    def __init__(self, checkpw):
+        from eventlet import patcher
+
+        native = patcher.original("threading")
+        self._checkpw = checkpw
+        self._open = native.Event()
+        self._open.set()
+        self._lock = native.Lock()
+        self.entered = 0
+
+    def __call__(self, password, password_hash):
+        with self._lock:
+            self.entered += 1
+        assert self._open.wait(timeout=120), "HeldBcrypt was never released"
+        return self._checkpw(password, password_hash)
+
+    def hold(self):
+        """From now on, each check waits for :meth:`release`; counts them from 0."""
+        with self._lock:
+            self.entered = 0
+        self._open.clear()
+
+    def release(self):
+        self._open.set()
+
+    def wait_until_entered(self, count):
+        from shippy_common.testing.waits import eventually
+
+        eventually(lambda: self.entered >= count, what=f"{count} password checks inside bcrypt")
+
+
+@pytest.fixture
+def held_bcrypt(monkeypatch):
+    """Password checks (logins) that wait inside bcrypt from ``held_bcrypt.hold()``
+    until ``held_bcrypt.release()``, or the end of the test."""
+    import bcrypt
+
+    held = HeldBcrypt(bcrypt.checkpw)
+    monkeypatch.setattr(bcrypt, "checkpw", held)
+    yield held
+    held.release()

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from datetime import datetime
+from enum import StrEnum
 from typing import Any
-
-from shippy_common.errors import NoVesselAvailable
 
 
 @dataclass(frozen=True)
@@ -38,17 +37,9 @@ def best_fit_order(vessel: Vessel) -> tuple[int, int, str]:
     return (vessel.capacity, vessel.max_weight, vessel.id)
 
 
-def find_available(vessels: Iterable[Vessel], load: Load) -> Vessel:
-    """The best-fitting vessel among ``vessels`` that can carry ``load``."""
-    fitting = [vessel for vessel in vessels if vessel.can_carry(load)]
-    if not fitting:
-        raise NoVesselAvailable(f"no available vessel can carry {load.containers} containers weighing {load.weight}")
-    return min(fitting, key=best_fit_order)
-
-
 @dataclass(frozen=True)
 class Allocation:
-    """What is still free on a vessel after its ``seq``-th booking."""
+    """What is still free on a vessel after its ``seq``-th ledger entry."""
 
     vessel_id: str
     seq: int
@@ -63,9 +54,60 @@ class Allocation:
         return self.containers_left >= load.containers and self.weight_left >= load.weight
 
     def after(self, load: Load) -> Allocation:
+        """The room left once ``load`` is booked."""
         return Allocation(
-            vessel_id=self.vessel_id,
-            seq=self.seq + 1,
-            containers_left=self.containers_left - load.containers,
-            weight_left=self.weight_left - load.weight,
+            self.vessel_id, self.seq + 1, self.containers_left - load.containers, self.weight_left - load.weight
         )
+
+    def released(self, load: Load) -> Allocation:
+        """The room once a booking of ``load`` is given back."""
+        return Allocation(
+            self.vessel_id, self.seq + 1, self.containers_left + load.containers, self.weight_left + load.weight
+        )
+
+
+class EntryKind(StrEnum):
+    OPENING = "opening"
+    BOOKING = "booking"
+    RELEASE = "release"
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One entry of a vessel's ledger: the room left after it, and what it did.
+
+    A booking id is reserved (``BOOKING``) and may later be given back
+    (``RELEASE``); if the same id is booked again after that, it is the next
+    ``generation``. ``key`` is unique in the store: its first part is the kind,
+    so no booking id a client chooses can ever name an opening or a release.
+    """
+
+    allocation: Allocation
+    kind: EntryKind
+    booking_id: str | None = None
+    generation: int = 0
+    load: Load | None = None
+    at: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        if self.kind is EntryKind.OPENING:
+            return f"{self.kind}/{self.allocation.vessel_id}"
+        return f"{self.kind}/{self.generation}/{self.booking_id}"
+
+    @property
+    def vessel_id(self) -> str:
+        return self.allocation.vessel_id
+
+    @classmethod
+    def opening(cls, vessel: Vessel) -> LedgerEntry:
+        return cls(Allocation.opening(vessel), EntryKind.OPENING)
+
+
+@dataclass(frozen=True)
+class BookedVessel:
+    """Where a booking id holds room: the vessel and the load reserved."""
+
+    vessel: Vessel
+    load: Load
+    generation: int

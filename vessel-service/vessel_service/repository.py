@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
@@ -11,9 +12,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from shippy_common.errors import AlreadyExists
-from shippy_common.mongo import MongoStore
-from vessel_service.domain import Allocation, Load, Vessel
-from vessel_service.fleet import DEFAULT_FLEET
+from vessel_service.domain import Allocation, EntryKind, LedgerEntry, Load, Vessel
 
 
 def _to_document(vessel: Vessel) -> dict[str, Any]:
@@ -67,57 +66,78 @@ class VesselRepository:
 
 
 class VesselLedger:
-    """Each vessel's bookings as an append-only ledger (see ``booking``).
+    """Each vessel's ledger (see ``services``) in one collection.
 
     An entry's ``_id`` is ``<vessel id>:<sequence number>``, so two writers of
-    the same next entry collide on the primary key; ``booking_id`` is unique too.
+    the same next entry collide on the primary key; its ``key`` (kind,
+    generation, booking id) is unique too, so a booking or a release is
+    written once whatever the concurrency.
     """
 
     def __init__(self, database: Database) -> None:
         self.entries = database["vessel_ledger"]
 
     def ensure_indexes(self) -> None:
-        self.entries.create_index([("booking_id", ASCENDING)], unique=True)
+        self.entries.create_index([("key", ASCENDING)], unique=True)
         self.entries.create_index([("vessel_id", ASCENDING), ("seq", DESCENDING)])
+        self.entries.create_index([("booking_id", ASCENDING), ("seq", DESCENDING)])
+        self.entries.create_index([("kind", ASCENDING), ("at", ASCENDING)])
 
-    def vessel_booked_for(self, booking_id: str) -> str | None:
-        entry = self.entries.find_one({"booking_id": booking_id}, {"vessel_id": 1})
-        return None if entry is None else entry["vessel_id"]
+    def latest_for(self, booking_id: str) -> LedgerEntry | None:
+        for document in self.entries.find({"booking_id": booking_id}).sort("seq", DESCENDING).limit(1):
+            return _entry_from_document(document)
+        return None
 
     def newest(self, vessel: Vessel) -> Allocation:
-        for entry in self.entries.find({"vessel_id": vessel.id}).sort("seq", DESCENDING).limit(1):
-            return Allocation(
-                vessel_id=vessel.id,
-                seq=entry["seq"],
-                containers_left=entry["containers_left"],
-                weight_left=entry["weight_left"],
-            )
-        opening = Allocation.opening(vessel)
-        self.append(opening, booking_id=f"opening:{vessel.id}")
-        return opening
+        for document in self.entries.find({"vessel_id": vessel.id}).sort("seq", DESCENDING).limit(1):
+            return _entry_from_document(document).allocation
+        opening = LedgerEntry.opening(vessel)
+        self.append(opening)
+        return opening.allocation
 
-    def append(self, allocation: Allocation, booking_id: str) -> bool:
+    def append(self, entry: LedgerEntry) -> bool:
         try:
-            self.entries.insert_one(
-                {
-                    "_id": f"{allocation.vessel_id}:{allocation.seq:012d}",
-                    "vessel_id": allocation.vessel_id,
-                    "seq": allocation.seq,
-                    "containers_left": allocation.containers_left,
-                    "weight_left": allocation.weight_left,
-                    "booking_id": booking_id,
-                }
-            )
+            self.entries.insert_one(_entry_to_document(entry))
         except DuplicateKeyError:
             return False
         return True
 
+    def bookings_between(self, since: datetime, until: datetime, limit: int) -> list[LedgerEntry]:
+        query = {"kind": str(EntryKind.BOOKING), "at": {"$gte": since, "$lt": until}}
+        documents = self.entries.find(query).sort([("at", ASCENDING), ("_id", ASCENDING)]).limit(limit)
+        return [_entry_from_document(document) for document in documents]
 
-class VesselStore(MongoStore[VesselRepository]):
-    def repository(self, database: Database) -> VesselRepository:
-        return VesselRepository(database)
 
-    def prepare(self, repository: VesselRepository) -> None:
-        repository.ensure_indexes()
-        if self.container.config["SEED_DEFAULT_FLEET"]:
-            repository.seed(DEFAULT_FLEET)
+def _entry_to_document(entry: LedgerEntry) -> dict[str, Any]:
+    allocation = entry.allocation
+    document: dict[str, Any] = {
+        "_id": f"{allocation.vessel_id}:{allocation.seq:012d}",
+        "key": entry.key,
+        "kind": str(entry.kind),
+        "vessel_id": allocation.vessel_id,
+        "seq": allocation.seq,
+        "containers_left": allocation.containers_left,
+        "weight_left": allocation.weight_left,
+    }
+    if entry.kind is not EntryKind.OPENING:
+        document.update(booking_id=entry.booking_id, generation=entry.generation, at=entry.at)
+    if entry.load is not None:
+        document.update(containers=entry.load.containers, weight=entry.load.weight)
+    return document
+
+
+def _entry_from_document(document: dict[str, Any]) -> LedgerEntry:
+    load = Load(document["containers"], document["weight"]) if "containers" in document else None
+    return LedgerEntry(
+        allocation=Allocation(
+            vessel_id=document["vessel_id"],
+            seq=document["seq"],
+            containers_left=document["containers_left"],
+            weight_left=document["weight_left"],
+        ),
+        kind=EntryKind(document["kind"]),
+        booking_id=document.get("booking_id"),
+        generation=document.get("generation", 0),
+        load=load,
+        at=document.get("at"),
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
@@ -56,3 +57,22 @@ class Booking(StrictModel):
 
     def to_domain(self) -> Load:
         return Load(containers=self.containers, weight=self.weight)
+
+
+class Release(StrictModel):
+    """Room to give back; with ``generation``, only if the booking is still that one."""
+
+    booking_id: Identifier
+    generation: Annotated[int, Field(ge=1)] | None = None
+
+
+MAX_BOOKINGS_PAGE = 1000
+Instant = Annotated[datetime, Field(strict=False)]
+
+
+class BookingWindow(StrictModel):
+    """Bookings made in ``[since, until)``, at most ``limit`` of them."""
+
+    since: Instant
+    until: Instant
+    limit: Annotated[int, Field(ge=1, le=MAX_BOOKINGS_PAGE)] = 500

@@ -15,7 +15,7 @@ import contextlib
 import json
 import sys
 
-from shippy_common.events import StreamSettings, ensure_stream
+from shippy_common.stream import StreamSettings, ensure_stream
 
 
 async def dump(url: str, stream: str) -> None:

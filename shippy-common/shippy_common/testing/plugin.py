@@ -102,6 +102,16 @@ def rpc_client(rabbit_config: dict[str, Any]) -> Iterator[Callable[..., Any]]:
         proxy.stop()
 
 
+@pytest.fixture
+def raw_rpc(rabbit_config: dict[str, Any]) -> Iterator[Any]:
+    """A :class:`shippy_common.testing.amqp.RawRpc` on this test's vhost."""
+    from shippy_common.testing.amqp import RawRpc
+
+    raw = RawRpc(rabbit_config["AMQP_URI"])
+    yield raw
+    raw.close()
+
+
 @pytest.fixture(scope="session")
 def _all_tcp_gates() -> Iterator[list[Any]]:
     gates: list[Any] = []

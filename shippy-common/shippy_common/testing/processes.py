@@ -33,11 +33,11 @@ class RunningProcess:
         with open(self.log_file.name, errors="replace") as log:
             return log.read()
 
-    def wait_for_output(self, text: str, timeout: float = 30) -> None:
-        """Return once ``text`` appears in the output; fail if the process
-        exits or ``timeout`` passes first."""
+    def wait_for_output(self, text: str, timeout: float = 30, times: int = 1) -> None:
+        """Return once ``text`` appears in the output (``times`` times); fail if
+        the process exits or ``timeout`` passes first."""
         deadline = time.monotonic() + timeout
-        while text not in self.output:
+        while self.output.count(text) < times:
             if self.process.poll() is not None:
                 raise ProcessExited(
                     f"{self.command[0]} exited ({self.process.returncode}) before printing {text!r}:\n{self.output}"

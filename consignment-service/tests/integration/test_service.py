@@ -5,7 +5,6 @@ import uuid
 
 import eventlet
 import pytest
-from nameko.rpc import rpc
 
 from consignment_service.testing import CLASSIC_CONSIGNMENT
 from shippy_common.errors import (
@@ -15,8 +14,10 @@ from shippy_common.errors import (
     Unauthorized,
     ValidationError,
 )
+from shippy_common.rpc import rpc
 from shippy_common.testing.net import get_json
 from shippy_common.testing.tokens import bad_tokens
+from shippy_common.testing.waits import eventually
 from user_service.testing import AUDIENCE, ISSUER, JWT_SECRET
 
 CLASSIC = CLASSIC_CONSIGNMENT
@@ -156,6 +157,18 @@ def one_small_vessel(user_container, container_factory, vessel_config, consignme
     rpc_client().vessel_service.create({"id": "ten", "name": "Ten slots", "capacity": 10, "max_weight": 10**6})
 
 
+@pytest.fixture
+def one_small_vessel_reconciling(user_container, container_factory, vessel_config, consignment_config, rpc_client):
+    """As ``one_small_vessel``, with reconciliation every 0.2 s after a 1 s grace period."""
+    from consignment_service.service import ConsignmentService
+    from vessel_service.service import VesselService
+
+    container_factory(VesselService, {**vessel_config, "SEED_DEFAULT_FLEET": False}).start()
+    reconciling = {**consignment_config, "RECONCILE_GRACE_SECONDS": 1, "RECONCILE_INTERVAL_SECONDS": 0.2}
+    container_factory(ConsignmentService, reconciling).start()
+    rpc_client().vessel_service.create({"id": "ten", "name": "Ten slots", "capacity": 10, "max_weight": 10**6})
+
+
 def test_fifty_concurrent_bookings_never_overbook_a_vessel(one_small_vessel, sign_up, mongo_database):
     _, _, consignments = sign_up()
     one_container = {**CLASSIC, "weight": 100, "containers": CLASSIC["containers"][:1]}
@@ -236,3 +249,22 @@ def test_a_user_service_that_is_not_running_is_a_typed_error(consignment_contain
 def test_health_reports_rabbitmq_and_mongodb(consignment_container, consignment_config):
     status, body = get_json(f"http://{consignment_config['WEB_SERVER_ADDRESS']}/health")
     assert (status, body["checks"]) == (200, {"RabbitMQ": "ok", "MongoDB": "ok"})
+
+
+def test_room_reserved_for_a_consignment_never_stored_goes_back_after_the_grace_period(
+    one_small_vessel_reconciling, sign_up, rpc_client, mongo_database, caplog
+):
+    _, _, consignments = sign_up()
+    kept = consignments.create_consignment({**CLASSIC, "id": "kept"})
+    vessels = rpc_client().vessel_service
+    vessels.book({"booking_id": "orphan", "containers": 7, "weight": 10})  # as if the store write had failed
+
+    def released():
+        return mongo_database.vessel_ledger.count_documents({"booking_id": "orphan", "kind": "release"}) == 1
+
+    eventually(released, timeout=30)
+    newest = mongo_database.vessel_ledger.find_one({"vessel_id": "ten"}, sort=[("seq", -1)])
+    assert newest["containers_left"] == 10 - len(kept["containers"])
+    assert mongo_database.vessel_ledger.count_documents({"booking_id": "kept", "kind": "release"}) == 0
+    assert any("released the room of booking orphan" in r.getMessage() for r in caplog.records)
+    assert vessels.book({"booking_id": "next", "containers": 7, "weight": 10})["id"] == "ten"

@@ -17,7 +17,7 @@ from shippy_common.testing.tokens import bad_tokens
 from user_service.service import UserService
 from user_service.testing import AUDIENCE, ISSUER, JWT_SECRET
 
-PUBLIC_FIELDS = {"id", "name", "company", "email"}
+PUBLIC_FIELDS = {"id", "name", "company", "email", "role"}
 
 
 def test_create_returns_the_user_without_password_or_hash(users, new_user):
@@ -129,12 +129,12 @@ def test_auth_with_malformed_arguments_is_a_validation_error(users, email, passw
     assert error.value.field == field
 
 
-def test_get_and_get_all_answer_a_valid_token_without_hashes(signed_in, users, new_user):
-    user, _, as_user = signed_in
+def test_get_and_get_all_answer_an_admin_token_without_hashes(admin_signed_in, users, new_user):
+    admin, _, as_admin = admin_signed_in
     other = users.create(new_user(name="Ben"))
-    assert as_user.get(other["id"]) == other
-    everyone = as_user.get_all()
-    assert {u["id"] for u in everyone} == {user["id"], other["id"]}
+    assert as_admin.get(other["id"]) == other
+    everyone = as_admin.get_all()["items"]
+    assert {u["id"] for u in everyone} == {admin["id"], other["id"]}
     assert all(set(u) == PUBLIC_FIELDS for u in everyone)
 
 

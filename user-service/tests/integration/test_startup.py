@@ -67,6 +67,11 @@ def test_the_migrate_script_brings_an_empty_database_up_to_date(start_process, d
     [
         ({"JWT_SECRET": ""}, "JWT_SECRET must be set to a secret of at least 32 bytes"),
         ({"JWT_SECRET": "short-secret"}, "JWT_SECRET must be set to a secret of at least 32 bytes"),
+        (
+            {"JWT_SECRET": "replace-me-with-a-long-random-secret-of-at-least-32-bytes"},
+            "JWT_SECRET looks like a placeholder",
+        ),
+        ({"JWT_SECRET": "0123456789abcdef" * 4}, "JWT_SECRET is too predictable"),
         ({"JWT_LEEWAY_SECONDS": "300"}, "JWT_LEEWAY_SECONDS must be at most 30"),
         ({"BCRYPT_COST": "40"}, "BCRYPT_COST must be between 4 and 16"),
         ({"DATABASE_URL": "mysql://root:pw@db/x"}, "DATABASE_URL must be a URL starting with postgresql://"),
@@ -78,3 +83,8 @@ def test_bad_configuration_is_refused_in_one_line(start_process, env, message):
     assert message in service.output
     assert "Traceback" not in service.output
     assert "short-secret" not in service.output
+    secret = env.get("JWT_SECRET")
+    if secret is not None:
+        assert "generate one with: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'" in service.output
+    if secret:
+        assert secret not in service.output

@@ -4,9 +4,11 @@ server and NATS; the relays and the notification service run as console scripts.
 
 import email
 import email.policy
+import hashlib
 import json
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import psycopg2
@@ -243,3 +245,174 @@ def test_an_unreadable_message_is_parked(notifier, event_stream, tmp_path):
     event_stream.publish("user.created", b"{not json")
     (parked,) = wait_for_files(tmp_path / "state" / "parked", 1)
     assert json.loads(parked.read_text())["event"] == {"raw": "{not json"}
+
+
+def wait_until(condition, what, timeout=30):
+    """Poll ``condition()`` until it returns something truthy; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not (result := condition()):
+        assert time.monotonic() < deadline, f"{what}: not within {timeout}s"
+        time.sleep(0.1)
+    return result
+
+
+#: Over NATS's 1 MiB max payload however it is encoded.
+TOO_BIG_FOR_NATS = "港" * 400_000
+
+
+def envelope(event_type, aggregate_id, data):
+    """An event as ``new_event`` makes one, without its size check."""
+    return {
+        "id": str(uuid.uuid4()),
+        "type": event_type,
+        "version": 1,
+        "occurred_at": "2026-11-21T00:00:00+00:00",
+        "aggregate_id": aggregate_id,
+        "data": data,
+    }
+
+
+def test_an_event_too_big_for_nats_is_parked_in_the_user_outbox_and_the_next_one_still_goes_out(
+    relays, event_stream, database_url
+):
+    (relay,) = relays(consignment=False)  # migrates the database
+    too_big = envelope("user.created", "u-big", {"user_id": "u-big", "name": TOO_BIG_FOR_NATS})
+    after = envelope("user.created", "u-next", {"user_id": "u-next", "name": "Ana"})
+    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+        for event in (too_big, after):
+            cursor.execute(
+                "insert into outbox (id, aggregate_id, type, event) values (%s, %s, %s, %s::jsonb)",
+                (event["id"], event["aggregate_id"], event["type"], json.dumps(event)),
+            )
+
+    (message,) = event_stream.wait_for_messages(1)
+    assert message["event"]["id"] == after["id"]
+
+    def parked_row():
+        with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+            cursor.execute(
+                "select park_reason, published_at, event from outbox where id = %s and parked_at is not null",
+                (too_big["id"],),
+            )
+            return cursor.fetchone()
+
+    reason, published_at, kept = wait_until(parked_row, "the oversized event parked")
+    assert "MaxPayloadError" in reason
+    assert published_at is None
+    assert kept == too_big, "a parked event is kept whole for an operator"
+    wait_until(lambda: unpublished(database_url) == 1, "the next event marked sent")
+    relay.wait_for_output(f"parked event {too_big['id']} (user.created)")
+    assert "ERROR" in next(line for line in relay.output.splitlines() if "parked event" in line)
+    assert [m["event"]["id"] for m in event_stream.messages()] == [after["id"]]
+
+
+def test_an_event_too_big_for_nats_is_parked_in_the_consignment_outbox_and_the_next_one_still_goes_out(
+    relays, event_stream, mongo_database
+):
+    too_big = envelope("consignment.created", "c-big", {"consignment_id": "c-big", "description": TOO_BIG_FOR_NATS})
+    after = envelope("consignment.created", "c-next", {"consignment_id": "c-next", "description": "Tea"})
+    mongo_database.consignments.insert_many(
+        [
+            {"_id": event["aggregate_id"], "created_ns": time.time_ns(), "outbox": [event], "outbox_pending": True}
+            for event in (too_big, after)
+        ]
+    )
+    (relay,) = relays(user=False)
+
+    (message,) = event_stream.wait_for_messages(1)
+    assert message["event"]["id"] == after["id"]
+    document = wait_until(
+        lambda: mongo_database.consignments.find_one({"_id": "c-big", "outbox_parked": {"$exists": True}}),
+        "the oversized event parked",
+    )
+    assert "MaxPayloadError" in document["outbox_parked"]["reason"]
+    assert document["outbox_parked"]["parked_at"] is not None
+    assert document["outbox_pending"] is False
+    assert document["outbox"] == [too_big], "a parked event is kept whole for an operator"
+    wait_until(
+        lambda: mongo_database.consignments.find_one({"_id": "c-next", "outbox_pending": False}),
+        "the next event marked sent",
+    )
+    relay.wait_for_output(f"parked event {too_big['id']} (consignment.created)")
+
+
+def test_a_consignment_of_1000_containers_with_long_non_ascii_origins_is_booked_published_and_mailed(
+    platform, sign_up, relays, notifier, event_stream, tmp_path
+):
+    relays()
+    notifier()
+    _, _, consignments = sign_up()
+    containers = [{"customer_id": f"cust{i:04d}", "origin": f"{i:04d} " + "港" * 195} for i in range(1000)]
+    request = {"description": "A full load", "weight": 500_000, "containers": containers}
+    booked = consignments.create_consignment(request)
+
+    messages = event_stream.wait_for_messages(2)
+    (booking,) = [m["event"] for m in messages if m["event"]["type"] == "consignment.created"]
+    assert booking["aggregate_id"] == booked["id"]
+    assert booking["data"]["container_count"] == 1000
+    assert booking["data"]["containers"] == containers[:20]
+
+    mail_file = tmp_path / "mail" / f"{booking['id']}.eml"
+    wait_until(mail_file.exists, "the booking confirmation mailed")
+    text = email.message_from_bytes(mail_file.read_bytes(), policy=email.policy.default).get_content()
+    assert f"cust0019 from {containers[19]['origin']}" in text
+    assert "cust0020" not in text
+    assert "... and 980 more" in text
+
+
+def valid_user_created(**data):
+    return {
+        **envelope("user.created", "u1", {"user_id": "u1", "name": "Ana", "company": "X", "email": "ana@x.io"}),
+        **({"data": {"user_id": "u1", "name": "Ana", "company": "X", "email": "ana@x.io", **data}} if data else {}),
+    }
+
+
+def test_crafted_events_are_parked_once_each_inside_the_parked_folder_and_the_next_event_is_still_mailed(
+    notifier, event_stream, tmp_path
+):
+    def crafted(**changes):
+        return json.dumps({**valid_user_created(), **changes}).encode()
+
+    not_envelopes = [
+        crafted(id="../../x", data={"name": "no email"}),  # parked as <id>.json: tmp_path/x.json
+        crafted(id="../escaped"),  # mailed as <id>.eml: tmp_path/escaped.eml
+        crafted(id=12345),
+        crafted(id={"$gt": ""}),
+        crafted(type="user.deleted"),
+        crafted(version="1"),
+        crafted(data=["not", "an", "object"]),
+        json.dumps([1, 2]).encode(),
+        b"{not json",
+        json.dumps({"id": str(uuid.uuid4()), "type": "user.created"}).encode(),
+    ]
+    unmailable = [
+        valid_user_created(email="a@x.com, b@y.com"),
+        valid_user_created(name="Ana\r\nBcc: eve@evil.example"),
+    ]
+    normal = valid_user_created()
+    process = notifier()
+    for payload in not_envelopes:
+        event_stream.publish("user.created", payload)
+    for event in unmailable:
+        event_stream.publish("user.created", json.dumps(event).encode())
+    event_stream.publish("user.created", json.dumps(normal).encode())
+
+    wait_until((tmp_path / "mail" / f"{normal['id']}.eml").exists, "the normal event mailed")
+    parked = tmp_path / "state" / "parked"
+    expected = {f"invalid-{hashlib.sha256(payload).hexdigest()}.json" for payload in not_envelopes}
+    expected |= {f"{event['id']}.json" for event in unmailable}
+    assert {path.name for path in parked.iterdir()} == expected
+    assert process.output.count("parked event") == len(expected), "each bad event parked once"
+
+    written = {str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*") if path.is_file()}
+    assert {name for name in written if not name.startswith("state/handled.sqlite3")} == {
+        f"mail/{normal['id']}.eml",
+        *(f"state/parked/{name}" for name in expected),
+    }
+    assert not list(tmp_path.parent.glob("escaped*")) and not list(tmp_path.parent.glob("x.*"))
+
+    records = {path.name: json.loads(path.read_text()) for path in parked.iterdir()}
+    traversal = records[f"invalid-{hashlib.sha256(not_envelopes[0]).hexdigest()}.json"]
+    assert "id must be a UUID" in traversal["reason"]
+    assert json.loads(traversal["event"]["raw"])["id"] == "../../x"
+    assert "is not one valid email address" in records[f"{unmailable[0]['id']}.json"]["reason"]

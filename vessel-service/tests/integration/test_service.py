@@ -202,3 +202,45 @@ def test_bad_bookings_are_validation_errors(vessels, payload, field):
     with pytest.raises(ValidationError) as error:
         vessels.book(payload)
     assert error.value.field == field
+
+
+def test_a_booking_id_shaped_like_the_opening_entry_cannot_skip_the_reservation(empty_fleet, mongo_database):
+    empty_fleet.create({"id": "small", "name": "Small", "capacity": 2, "max_weight": 100})
+    empty_fleet.book({"booking_id": "first", "containers": 1, "weight": 1})  # the opening entry exists now
+    for booking_id in ("opening:small", "opening.small", "small:000000000000"):
+        with pytest.raises(NoVesselAvailable):
+            empty_fleet.book({"booking_id": booking_id, "containers": 500, "weight": 1})
+    assert mongo_database.vessel_ledger.find_one(sort=[("seq", -1)])["containers_left"] == 1
+
+
+def test_a_retry_with_a_different_load_is_already_exists(empty_fleet, mongo_database):
+    empty_fleet.create({"id": "big", "name": "Big", "capacity": 1000, "max_weight": 10**6})
+    empty_fleet.book({"booking_id": "x", "containers": 1, "weight": 1})
+    with pytest.raises(AlreadyExists):
+        empty_fleet.book({"booking_id": "x", "containers": 500, "weight": 1})
+    assert mongo_database.vessel_ledger.find_one(sort=[("seq", -1)])["containers_left"] == 999
+
+
+def test_concurrent_releases_give_the_room_back_once(empty_fleet, mongo_database):
+    empty_fleet.create({"id": "three", "name": "Three", "capacity": 3, "max_weight": 100})
+    empty_fleet.book({"booking_id": "keep", "containers": 1, "weight": 10})
+    empty_fleet.book({"booking_id": "drop", "containers": 2, "weight": 20})
+    replies = [empty_fleet.release.call_async({"booking_id": "drop"}) for _ in range(10)]
+    assert sorted(reply.result()["released"] for reply in replies) == [False] * 9 + [True]
+    newest = mongo_database.vessel_ledger.find_one({"vessel_id": "three"}, sort=[("seq", -1)])
+    assert (newest["containers_left"], newest["weight_left"]) == (2, 90)
+    assert empty_fleet.book({"booking_id": "again", "containers": 2, "weight": 90})["id"] == "three"
+
+
+def test_bookings_between_lists_the_window(empty_fleet):
+    from datetime import UTC, datetime, timedelta
+
+    empty_fleet.create({"id": "one", "name": "One", "capacity": 10, "max_weight": 100})
+    empty_fleet.book({"booking_id": "b1", "containers": 1, "weight": 1})
+    now = datetime.now(UTC)
+    window = {"since": (now - timedelta(minutes=1)).isoformat(), "until": (now + timedelta(minutes=1)).isoformat()}
+    assert [(b["booking_id"], b["generation"], b["vessel_id"]) for b in empty_fleet.bookings_between(window)] == [
+        ("b1", 1, "one")
+    ]
+    window["since"] = (now + timedelta(seconds=30)).isoformat()
+    assert empty_fleet.bookings_between(window) == []

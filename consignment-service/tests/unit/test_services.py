@@ -1,0 +1,171 @@
+"""consignment_service's use cases on in-memory fakes of its ports."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from consignment_service import services
+from consignment_service.domain import BookingRequest, Container
+from shippy_common.auth import Caller
+from shippy_common.errors import AlreadyExists, NoVesselAvailable
+
+from .fakes import InMemoryCheckpoint, InMemoryConsignments, InMemoryVessels
+
+ANA = Caller(id="u-ana", name="Ana", company="Shippy", email="ana@example.com")
+BEN = Caller(id="u-ben", name="Ben", company="Shippy", email="ben@example.com")
+T0 = datetime(2026, 11, 25, 12, tzinfo=UTC)
+GRACE = timedelta(minutes=5)
+
+
+class Clock:
+    def __init__(self):
+        self.now = T0
+
+    def __call__(self):
+        return self.now
+
+
+def request(id="c1", containers=2, weight=100, description="parts"):
+    boxes = tuple(Container(customer_id=f"cust{i}", origin="Derby") for i in range(containers))
+    return BookingRequest(id=id, description=description, weight=weight, containers=boxes)
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def store():
+    return InMemoryConsignments()
+
+
+@pytest.fixture
+def vessels(clock):
+    return InMemoryVessels(room=10, clock=clock)
+
+
+def create(store, vessels, clock, owner=ANA, **changes):
+    return services.create_consignment(store, vessels, owner, request(**changes), now=clock)
+
+
+def test_a_booking_is_stored_with_its_vessel_owner_and_event(store, vessels, clock):
+    created = create(store, vessels, clock)
+    assert (created.id, created.vessel_id, created.owner_id, created.created_at) == ("c1", "v1", "u-ana", T0)
+    event = store.stored["c1"][1]
+    assert event["type"] == "consignment.created"
+    assert event["data"]["owner"] == {"id": "u-ana", "name": "Ana", "email": "ana@example.com"}
+    assert vessels.room == 8
+
+
+def test_a_retry_answers_the_first_booking_and_books_nothing_more(store, vessels, clock):
+    first = create(store, vessels, clock)
+    clock.now += timedelta(seconds=5)
+    assert create(store, vessels, clock) == first
+    assert vessels.room == 8
+
+
+def test_the_same_id_for_another_load_or_owner_is_already_exists(store, vessels, clock):
+    create(store, vessels, clock)
+    with pytest.raises(AlreadyExists):
+        create(store, vessels, clock, weight=1)
+    with pytest.raises(AlreadyExists):
+        create(store, vessels, clock, owner=BEN)
+    assert vessels.room == 8
+
+
+def test_a_retry_after_the_store_failed_reuses_the_reservation(store, vessels, clock):
+    store.fail_next_add = True
+    with pytest.raises(ConnectionError):
+        create(store, vessels, clock)
+    assert vessels.room == 8  # reserved, nothing stored
+    assert create(store, vessels, clock).vessel_id == "v1"
+    assert vessels.room == 8
+
+
+def test_no_room_stores_nothing(store, vessels, clock):
+    with pytest.raises(NoVesselAvailable):
+        create(store, vessels, clock, containers=11)
+    assert store.stored == {}
+
+
+class RacedStore(InMemoryConsignments):
+    """Another create of the same id stores its consignment between this
+    create's look-up and its own write."""
+
+    def __init__(self, winner):
+        super().__init__()
+        self.winner = winner
+        self.looked_up = False
+
+    def get(self, consignment_id):
+        if not self.looked_up:
+            self.looked_up = True
+            return None
+        return self.winner
+
+
+def test_a_lost_race_between_two_identical_creates_answers_the_winner(store, vessels, clock):
+    winner = create(store, vessels, clock)
+    raced = RacedStore(winner)
+    raced.stored = dict(store.stored)
+    assert services.create_consignment(raced, vessels, ANA, request(), now=clock) == winner
+    assert vessels.room == 8
+
+
+def test_each_owner_lists_only_their_own_newest_first(store, vessels, clock):
+    first = create(store, vessels, clock, id="a1")
+    create(store, vessels, clock, owner=BEN, id="b1")
+    clock.now += timedelta(seconds=1)
+    second = create(store, vessels, clock, id="a2")
+    assert services.consignments_of(store, ANA) == [second, first]
+
+
+def test_reconcile_releases_only_old_reservations_with_no_consignment(store, vessels, clock):
+    create(store, vessels, clock, id="stored")
+    vessels.book("orphan", 3, 10)
+    clock.now += timedelta(minutes=1)
+    vessels.book("young-orphan", 1, 10)
+    checkpoint = InMemoryCheckpoint()
+
+    clock.now = T0 + GRACE + timedelta(seconds=30)
+    report = services.reconcile(store, vessels, checkpoint, now=clock, grace=GRACE)
+    assert (report.checked, report.released) == (2, 1)
+    assert vessels.bookings["orphan"][4] is True
+    assert vessels.bookings["young-orphan"][4] is False
+    assert vessels.room == 10 - 2 - 1
+
+    clock.now = T0 + GRACE + timedelta(minutes=2)
+    report = services.reconcile(store, vessels, checkpoint, now=clock, grace=GRACE)
+    assert (report.checked, report.released) == (1, 1)
+    assert vessels.room == 10 - 2
+
+
+def test_reconcile_run_twice_over_the_same_window_releases_once(store, vessels, clock):
+    vessels.book("orphan", 3, 10)
+    clock.now = T0 + GRACE * 2
+    first = services.reconcile(store, vessels, InMemoryCheckpoint(), now=clock, grace=GRACE)
+    second = services.reconcile(store, vessels, InMemoryCheckpoint(), now=clock, grace=GRACE)
+    assert (first.released, second.released) == (1, 0)
+    assert vessels.room == 10
+
+
+def test_a_consignment_booked_again_after_its_reservation_was_released_books_anew(store, vessels, clock):
+    vessels.book("c1", 2, 100)  # a first attempt whose store write never happened
+    clock.now = T0 + GRACE * 2
+    services.reconcile(store, vessels, InMemoryCheckpoint(), now=clock, grace=GRACE)
+    assert create(store, vessels, clock).vessel_id == "v1"
+    assert vessels.bookings["c1"][0] == 2
+    assert vessels.room == 8
+
+
+def test_reconcile_pages_through_more_bookings_than_one_batch(store, vessels, clock, monkeypatch):
+    monkeypatch.setattr(services, "RECONCILE_BATCH", 3)
+    vessels.room = 100
+    for i in range(7):
+        clock.now = T0 + timedelta(seconds=i)
+        vessels.book(f"orphan{i}", 1, 1)
+    clock.now = T0 + GRACE * 2
+    report = services.reconcile(store, vessels, InMemoryCheckpoint(), now=clock, grace=GRACE)
+    assert report.released == 7
+    assert vessels.room == 100

@@ -1,0 +1,172 @@
+"""Composing mails (pure logic), and what a mail's recipients are once sent."""
+
+import socket
+import threading
+
+import pytest
+
+from notification_service.mailers import FileMailer, SmtpMailer
+from notification_service.mails import UnknownEvent, compose, parse_sender
+from shippy_common.envelope import new_event
+
+SENDER = parse_sender("Shippy <no-reply@shippy.example>")
+
+
+def test_a_new_user_gets_a_welcome():
+    event = new_event("user.created", "u1", {"user_id": "u1", "name": "Ana", "company": "X Ltd", "email": "ana@x.io"})
+    mail = compose(event, SENDER)
+    assert mail["To"] == "Ana <ana@x.io>"
+    assert mail["Subject"] == "Welcome to Shippy"
+    assert "X Ltd" in mail.get_content()
+
+
+def test_a_booking_gets_a_confirmation_to_its_owner():
+    data = {
+        "consignment_id": "c1",
+        "owner": {"id": "u1", "name": "Ana", "email": "ana@x.io"},
+        "vessel": {"id": "vessel001", "name": "Kane's Salty Secret"},
+        "description": "Tea",
+        "weight": 55000,
+        "containers": [{"customer_id": "cust001", "origin": "Derby"}],
+        "created_at": "2026-11-21T00:00:00+00:00",
+    }
+    mail = compose(new_event("consignment.created", "c1", data), SENDER)
+    assert mail["To"] == "Ana <ana@x.io>"
+    assert mail["Subject"] == "Consignment c1 is booked on Kane's Salty Secret"
+    assert "cust001 from Derby" in mail.get_content()
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"id": "e1", "type": "user.deleted", "data": {}},
+        {"id": "e2", "type": "user.created", "data": {"name": "no email"}},
+        {"id": "e3", "type": "consignment.created", "data": None},
+    ],
+)
+def test_an_event_without_what_a_mail_needs_is_unknown(event):
+    with pytest.raises(UnknownEvent):
+        compose(event, SENDER)
+
+
+def booking(containers, container_count=None):
+    return {
+        "consignment_id": "c1",
+        "owner": {"id": "u1", "name": "Ana", "email": "ana@x.io"},
+        "vessel": {"id": "vessel003", "name": "The Black Pearl"},
+        "description": "Tea",
+        "weight": 55000,
+        "container_count": len(containers) if container_count is None else container_count,
+        "containers": containers,
+        "created_at": "2026-11-21T00:00:00+00:00",
+    }
+
+
+def test_a_confirmation_lists_the_containers_the_event_carries_and_counts_the_rest():
+    listed = [{"customer_id": f"cust{i:04d}", "origin": "港" * 200} for i in range(20)]
+    text = compose(new_event("consignment.created", "c1", booking(listed, container_count=1000)), SENDER).get_content()
+    assert f"cust0019 from {'港' * 200}" in text
+    assert "... and 980 more" in text
+
+
+def test_a_confirmation_of_every_container_says_no_more():
+    text = compose(new_event("consignment.created", "c1", booking([{"customer_id": "c", "origin": "Derby"}])), SENDER)
+    assert "more" not in text.get_content()
+
+
+SEVERAL_ADDRESSES = "a@x.com, b@y.com, Bob"
+
+
+@pytest.mark.parametrize("event_type", ["user.created", "consignment.created"])
+def test_a_display_name_that_reads_like_addresses_still_mails_only_the_account(event_type):
+    if event_type == "user.created":
+        data = {"user_id": "u1", "name": SEVERAL_ADDRESSES, "company": "X", "email": "ana@x.io"}
+    else:
+        data = booking([{"customer_id": "c", "origin": "Derby"}])
+        data["owner"]["name"] = SEVERAL_ADDRESSES
+    mail = compose(new_event(event_type, "a1", data), SENDER)
+    (to,) = mail["To"].addresses
+    assert (to.addr_spec, to.display_name) == ("ana@x.io", SEVERAL_ADDRESSES)
+    assert mail.get_all("To") == [mail["To"]]
+    assert mail.get_all("Cc") is None and mail.get_all("Bcc") is None
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"email": "a@x.com, b@y.com"},
+        {"email": "Bob <a@x.com>"},
+        {"email": "ana"},
+        {"email": "ana@"},
+        {"email": "ana@x.io\r\nBcc: eve@evil.example"},
+        {"email": ["ana@x.io"]},
+        {"name": "Ana\r\nBcc: eve@evil.example"},
+    ],
+    ids=["two-addresses", "name-and-address", "no-domain", "empty-domain", "header-injection", "list", "name-newline"],
+)
+def test_an_event_whose_email_is_not_one_address_is_refused(changes):
+    data = {"user_id": "u1", "name": "Ana", "company": "X", "email": "ana@x.io", **changes}
+    with pytest.raises(UnknownEvent):
+        compose(new_event("user.created", "u1", data), SENDER)
+
+
+def test_mail_from_must_be_one_address():
+    assert str(SENDER) == "Shippy <no-reply@shippy.example>"
+    for text in ("a@x.io, b@y.io", "Shippy", ""):
+        with pytest.raises(ValueError):
+            parse_sender(text)
+
+
+class SmtpSink:
+    """A minimal SMTP server on a local port: accepts one session and records its commands."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.commands = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        connection, _ = self.listener.accept()
+        with connection, connection.makefile("rb") as lines:
+            connection.sendall(b"220 sink ready\r\n")
+            in_data = False
+            for raw in lines:
+                line = raw.rstrip(b"\r\n").decode("ascii", errors="replace")
+                if in_data:
+                    if line == ".":
+                        in_data = False
+                        connection.sendall(b"250 queued\r\n")
+                    continue
+                self.commands.append(line)
+                verb = line.split(" ", 1)[0].split(":", 1)[0].upper()
+                if verb == "DATA":
+                    in_data = True
+                    connection.sendall(b"354 end with a dot\r\n")
+                elif verb == "QUIT":
+                    connection.sendall(b"221 bye\r\n")
+                    break
+                else:
+                    connection.sendall(b"250 ok\r\n")
+        self.listener.close()
+
+    def recipients(self):
+        """The ``RCPT TO`` arguments of the session, once it has ended."""
+        self.thread.join(timeout=10)
+        assert not self.thread.is_alive(), "the SMTP session did not end"
+        return [command.split(":", 1)[1] for command in self.commands if command.upper().startswith("RCPT TO:")]
+
+
+def test_smtp_gets_exactly_one_recipient_the_accounts_whatever_the_display_name():
+    sink = SmtpSink()
+    data = {"user_id": "u1", "name": SEVERAL_ADDRESSES, "company": "X", "email": "ana@x.io"}
+    SmtpMailer(f"smtp://127.0.0.1:{sink.port}").send(compose(new_event("user.created", "u1", data), SENDER))
+    assert sink.recipients() == ["<ana@x.io>"]
+
+
+def test_a_mail_file_is_never_named_after_a_path(tmp_path):
+    event = {"id": "../../x", "type": "user.created", "data": {"name": "Ana", "company": "X", "email": "ana@x.io"}}
+    with pytest.raises(ValueError, match="safe file name"):
+        FileMailer(tmp_path / "mail").send(compose(event, SENDER))
+    assert [path.name for path in tmp_path.rglob("*")] == ["mail"]

@@ -1,0 +1,181 @@
+"""The outbox relay: recorded events to JetStream, in order, never lost.
+
+A service never publishes to NATS while handling a call. It records each event
+in an outbox in the same write as the change the event reports (see each
+service's ``outbox`` module), and a relay process moves pending events to
+JetStream. The relay publishes with ``Nats-Msg-Id`` = event id, so JetStream
+drops a second copy (a relay that died after publishing but before marking the
+event sent), and marks an event sent only after JetStream's ack: an event is
+never lost, and subscribers dedupe by ``id`` whatever reaches them twice.
+
+An event that fails through its own fault (too big for NATS, refused by
+JetStream, not encodable) would fail the same way for ever and hold up every
+later event: after ``max_attempts`` such failures it is parked in its outbox
+for an operator and the relay goes on. Failures of NATS or of the connection
+are retried, in order, until NATS is back.
+
+nats-py is asyncio while the services run on eventlet; the relay is therefore
+a separate plain-asyncio process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from shippy_common.aio import close_quietly, run_until_signalled, wait_unless_stopped
+from shippy_common.envelope import encode_event
+from shippy_common.heartbeat import beat
+from shippy_common.servers import describe_failure
+from shippy_common.stream import StreamSettings, connect, ensure_stream, stream_settings
+
+log = logging.getLogger(__name__)
+
+#: Failures through an event's own fault before the relay parks it.
+RELAY_MAX_ATTEMPTS = 3
+
+
+class Outbox(Protocol):
+    """A store's events that are recorded but not yet published."""
+
+    def pending(self, limit: int) -> Sequence[dict[str, Any]]:
+        """Up to ``limit`` events neither published nor parked, oldest first
+        (so in order per aggregate)."""
+
+    def mark_sent(self, event: dict[str, Any]) -> None: ...
+
+    def park(self, event: dict[str, Any], reason: str) -> None:
+        """Keep ``event`` for an operator, with ``reason``, out of ``pending``."""
+
+
+class UnpublishableEvent(Exception):
+    """The event cannot even be made into a message (its payload, subject or id)."""
+
+
+class EventNotPublished(Exception):
+    """An event failed through its own fault and will be tried again."""
+
+
+def is_event_fault(exc: BaseException) -> bool:
+    """Whether a publish failed because of the event itself, so that trying
+    again cannot help; not so for NATS down, a lost connection or a timeout."""
+    from nats.errors import MaxPayloadError
+    from nats.js.errors import APIError, ServerError, ServiceUnavailableError
+
+    if isinstance(exc, UnpublishableEvent | MaxPayloadError):
+        return True
+    # JetStream answered, and refused this message (a 4xx); 5xx is its own trouble.
+    return isinstance(exc, APIError) and not isinstance(exc, ServiceUnavailableError | ServerError)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        outbox: Outbox,
+        settings: StreamSettings,
+        poll_interval: float = 0.05,
+        max_attempts: int = RELAY_MAX_ATTEMPTS,
+    ) -> None:
+        self.outbox = outbox
+        self.settings = settings
+        self.poll_interval = poll_interval
+        self.max_attempts = max_attempts
+        self.failures: dict[str, int] = {}  # event id -> failures through its own fault
+
+    async def publish(self, js: Any, event: dict[str, Any]) -> None:
+        try:
+            payload = encode_event(event)
+            subject = self.settings.subject(event["type"])
+            headers = {"Nats-Msg-Id": str(event["id"])}
+        except (TypeError, ValueError, KeyError) as exc:
+            raise UnpublishableEvent(describe_failure(exc)) from exc
+        await js.publish(subject, payload, headers=headers)
+
+    async def relay_pending(self, js: Any, limit: int = 100) -> int:
+        """Publish what is pending, in order; stop at the first failure so that
+        no event overtakes an earlier one of its aggregate, unless that event
+        is parked for good."""
+        events = await asyncio.to_thread(self.outbox.pending, limit)
+        for event in events:
+            try:
+                await self.publish(js, event)
+            except Exception as exc:
+                if not is_event_fault(exc):
+                    raise
+                await self._failed(event, exc)
+                continue
+            await asyncio.to_thread(self.outbox.mark_sent, event)
+            self.failures.pop(str(event.get("id")), None)
+        return len(events)
+
+    async def _failed(self, event: dict[str, Any], exc: Exception) -> None:
+        """Count a failure through ``event``'s own fault: park it after
+        ``max_attempts``, else raise ``EventNotPublished`` to retry it later."""
+        event_id, event_type = str(event.get("id")), str(event.get("type"))
+        reason = describe_failure(exc)
+        attempts = self.failures.get(event_id, 0) + 1
+        if attempts < self.max_attempts:
+            self.failures[event_id] = attempts
+            raise EventNotPublished(
+                f"event {event_id} ({event_type}) failed, attempt {attempts} of {self.max_attempts}: {reason}"
+            ) from exc
+        await asyncio.to_thread(self.outbox.park, event, reason)
+        self.failures.pop(event_id, None)
+        log.error(
+            "parked event %s (%s) after %d failed attempts, it stays in the outbox for an operator: %s",
+            event_id,
+            event_type,
+            attempts,
+            reason,
+        )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        delay = 0.5
+        connection = None
+        while not stop.is_set():
+            try:
+                if connection is None:
+                    connection = await connect(self.settings.nats_url, "shippy-outbox-relay")
+                    js = connection.jetstream(timeout=5)
+                    await ensure_stream(js, self.settings)
+                    log.info("relaying events to stream %s at %s", self.settings.name, self.settings.nats_url)
+                sent = await self.relay_pending(js)
+                beat()
+                delay = 0.5
+                if sent == 0:
+                    await wait_unless_stopped(stop, self.poll_interval)
+            except Exception as exc:
+                log.warning("cannot relay events yet (%s); retrying in %.1fs", describe_failure(exc), delay)
+                if connection is not None and not connection.is_connected:
+                    await close_quietly(connection)
+                    connection = None
+                await wait_unless_stopped(stop, delay)
+                delay = min(delay * 2, 10.0)
+        if connection is not None:
+            await close_quietly(connection)
+
+
+def run_relay(config_file: Any, open_outbox: Callable[[dict[str, Any]], Outbox], waits_for: Sequence[str]) -> None:
+    """Console-script body of an outbox relay: ``open_outbox(config)`` gives the
+    service's :class:`Outbox`; runs until SIGTERM or Ctrl-C."""
+    import sys
+
+    from shippy_common.config import ConfigError, load_config, require_int
+    from shippy_common.logs import setup_logging
+    from shippy_common.servers import servers_from_config, wait_for
+
+    setup_logging()
+    try:
+        config = load_config(config_file)
+        settings = stream_settings(config)
+        max_attempts = require_int(config, "RELAY_MAX_ATTEMPTS", minimum=1)
+        servers = servers_from_config(config, waits_for)
+    except ConfigError as exc:
+        print(f"outbox relay: configuration error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    for server in servers:
+        wait_for(server)
+    run_until_signalled(OutboxRelay(open_outbox(config), settings, max_attempts=max_attempts).run)
+    log.info("outbox relay stopped")

@@ -1,0 +1,145 @@
+"""The outbox relay's choices, with a fake outbox and a fake JetStream: which
+failures park an event, and that nothing else overtakes or drops one.
+(End to end, with real NATS and both outboxes: notification-service/tests/test_events.py.)"""
+
+import asyncio
+import json
+import logging
+
+import pytest
+from nats.errors import ConnectionClosedError, MaxPayloadError
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js.errors import APIError, BadRequestError, NoStreamResponseError, ServerError, ServiceUnavailableError
+
+from shippy_common.envelope import new_event
+from shippy_common.relay import OutboxRelay
+from shippy_common.stream import StreamSettings
+
+
+class FakeOutbox:
+    def __init__(self, events):
+        self.events = list(events)
+        self.sent = []
+        self.parked = {}
+
+    def pending(self, limit):
+        done = {*self.sent, *self.parked}
+        return [e for e in self.events if e["id"] not in done][:limit]
+
+    def mark_sent(self, event):
+        self.sent.append(event["id"])
+
+    def park(self, event, reason):
+        self.parked[event["id"]] = reason
+
+
+class FakeJetStream:
+    """Fails each publish of an event whose aggregate is in ``failures`` with the next error given for it."""
+
+    def __init__(self, failures):
+        self.failures = {aggregate: list(errors) for aggregate, errors in failures.items()}
+        self.published = []
+
+    async def publish(self, subject, payload, headers):
+        event = json.loads(payload)
+        errors = self.failures.get(event["aggregate_id"])
+        if errors:
+            raise errors.pop(0)
+        self.published.append((subject, event["id"], headers["Nats-Msg-Id"]))
+
+
+def relay_rounds(relay, js, rounds):
+    """What ``OutboxRelay.run`` does while connected: relay, and on a failure try again."""
+
+    async def go():
+        for _ in range(rounds):
+            try:
+                await relay.relay_pending(js)
+            except Exception:
+                continue
+
+    asyncio.run(go())
+
+
+def events(*aggregates):
+    return [new_event("user.created", aggregate, {"user_id": aggregate}) for aggregate in aggregates]
+
+
+SETTINGS = StreamSettings(nats_url="nats://127.0.0.1:4222", subject_prefix="t.")
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        MaxPayloadError(),
+        BadRequestError(code=400, err_code=10054, description="maximum message size exceeded"),
+        APIError(code=409, description="refused"),
+    ],
+    ids=["too-big-for-nats", "jetstream-400", "jetstream-409"],
+)
+def test_an_event_that_fails_through_its_own_fault_is_parked_after_bounded_attempts_and_the_next_goes_on(error, caplog):
+    bad, good = events("bad", "good")
+    outbox = FakeOutbox([bad, good])
+    js = FakeJetStream({"bad": [error] * 100})
+    relay = OutboxRelay(outbox, SETTINGS, max_attempts=3)
+
+    with caplog.at_level(logging.ERROR, logger="shippy_common.relay"):
+        relay_rounds(relay, js, rounds=2)
+        assert outbox.parked == {}, "parked before its last attempt"
+        assert js.published == [], "an event overtook the one before it"
+        relay_rounds(relay, js, rounds=1)
+
+    assert list(outbox.parked) == [bad["id"]]
+    assert type(error).__name__ in outbox.parked[bad["id"]]
+    assert js.published == [("t.user.created", good["id"], good["id"])]
+    assert outbox.sent == [good["id"]]
+    (logged,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert bad["id"] in logged.getMessage()
+    assert "user.created" in logged.getMessage()
+    assert type(error).__name__ in logged.getMessage()
+
+
+def test_an_event_that_cannot_be_encoded_is_parked():
+    (event,) = events("u1")
+    event["data"]["odd"] = {1, 2}  # recorded by a bug, say: no JSON for a set
+    outbox = FakeOutbox([event])
+    relay_rounds(OutboxRelay(outbox, SETTINGS, max_attempts=2), FakeJetStream({}), rounds=2)
+    assert "not JSON serializable" in outbox.parked[event["id"]]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        NatsTimeoutError(),
+        ConnectionClosedError(),
+        NoStreamResponseError(),
+        ServiceUnavailableError(code=503),
+        ServerError(code=500),
+        OSError("connection reset"),
+    ],
+    ids=["timeout", "connection-closed", "no-stream", "jetstream-503", "jetstream-500", "socket"],
+)
+def test_nats_trouble_is_retried_in_order_for_as_long_as_it_lasts_never_parked(error):
+    first, second = events("first", "second")
+    outbox = FakeOutbox([first, second])
+    js = FakeJetStream({"first": [error] * 10})
+    relay = OutboxRelay(outbox, SETTINGS, max_attempts=3)
+
+    relay_rounds(relay, js, rounds=10)
+    assert outbox.parked == {}
+    assert js.published == []
+
+    relay_rounds(relay, js, rounds=1)
+    assert [event_id for _, event_id, _ in js.published] == [first["id"], second["id"]]
+    assert outbox.sent == [first["id"], second["id"]]
+
+
+def test_attempts_are_counted_per_event_and_forgotten_once_it_is_sent():
+    (event,) = events("u1")
+    outbox = FakeOutbox([event])
+    js = FakeJetStream({"u1": [MaxPayloadError(), MaxPayloadError()]})
+    relay = OutboxRelay(outbox, SETTINGS, max_attempts=3)
+    relay_rounds(relay, js, rounds=3)
+    assert outbox.parked == {}
+    assert outbox.sent == [event["id"]]
+    assert relay.failures == {}

@@ -1,0 +1,63 @@
+"""The checks the guarded ``rpc`` entrypoint makes before nameko sees a message."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from shippy_common.rpc import (
+    DEADLINE_CONTEXT_KEY,
+    MAX_PROPERTY_LENGTH,
+    malformed_body_reason,
+    past_deadline,
+    unanswerable_reason,
+)
+
+
+def message(**changes):
+    fields = {
+        "properties": {"reply_to": "rpc.reply-x", "correlation_id": "c1"},
+        "content_type": "application/json",
+        "headers": {},
+        **changes,
+    }
+    return SimpleNamespace(**fields)
+
+
+def test_a_well_formed_call_can_be_answered():
+    assert unanswerable_reason(message()) is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"properties": {"correlation_id": "c1"}}, "no usable reply_to"),
+        ({"properties": {"reply_to": "r"}}, "no usable correlation_id"),
+        ({"properties": {"reply_to": 7, "correlation_id": "c1"}}, "no usable reply_to"),
+        ({"properties": {"reply_to": "r" * (MAX_PROPERTY_LENGTH + 1), "correlation_id": "c"}}, "no usable reply_to"),
+        ({"properties": None}, "no usable reply_to"),
+        ({"content_type": "application/x-python-serialize"}, "is not application/json"),
+        ({"content_type": None}, "is not application/json"),
+        ({"headers": ["a"]}, "headers are not a table"),
+    ],
+)
+def test_a_call_that_cannot_be_answered_says_why(changes, reason):
+    assert reason in unanswerable_reason(message(**changes))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [[], "x", {"args": []}, {"args": {}, "kwargs": {}}, {"args": [], "kwargs": []}, {"args": [], "kwargs": {}, "x": 1}],
+)
+def test_a_body_that_is_not_args_and_kwargs_is_malformed(body):
+    assert malformed_body_reason(body) is not None
+
+
+def test_args_and_kwargs_are_a_call():
+    assert malformed_body_reason({"args": [1], "kwargs": {"a": 2}}) is None
+
+
+@pytest.mark.parametrize(
+    ("deadline", "late"), [(99.0, True), (101, False), (None, False), ("99", False), (True, False)]
+)
+def test_only_a_numeric_deadline_in_the_past_is_late(deadline, late):
+    assert past_deadline({DEADLINE_CONTEXT_KEY: deadline}, now=lambda: 100.0) is late

@@ -1,0 +1,21 @@
+"""vessel_service's adapters, injected into its entrypoints."""
+
+from __future__ import annotations
+
+from pymongo.database import Database
+
+from shippy_common.mongo import MongoStore
+from vessel_service.fleet import DEFAULT_FLEET
+from vessel_service.repository import VesselRepository
+
+
+class VesselStore(MongoStore[VesselRepository]):
+    """The fleet and its ledger (``.ledger``) in MongoDB."""
+
+    def repository(self, database: Database) -> VesselRepository:
+        return VesselRepository(database)
+
+    def prepare(self, repository: VesselRepository) -> None:
+        repository.ensure_indexes()
+        if self.settings.seed_default_fleet:
+            repository.seed(DEFAULT_FLEET)

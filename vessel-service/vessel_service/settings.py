@@ -1,0 +1,22 @@
+"""vessel_service's settings, checked once at start (see ``shippy_common.settings``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Self
+
+from shippy_common.config import require_bool
+from shippy_common.mongo import MongoSettings
+
+
+@dataclass(frozen=True)
+class VesselSettings:
+    mongo: MongoSettings
+    #: Add the default fleet at start (false: start with an empty fleet).
+    seed_default_fleet: bool
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Self:
+        return cls(
+            mongo=MongoSettings.from_config(config), seed_default_fleet=require_bool(config, "SEED_DEFAULT_FLEET")
+        )
