@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
-PACKAGES := shippy-common vessel-service user-service user-cli consignment-service consignment-cli notification-service
+PACKAGES := shippy-common vessel-service user-service user-cli consignment-service consignment-cli notification-service gateway-service
 INSTALLED := $(VENV)/.installed
 
 .PHONY: help venv infra infra-stop infra-status test test-unit lint format run migrate constraints clean build test-compose bench docker-engine standins
@@ -72,6 +72,7 @@ run: infra
 		echo "make run: JWT_SECRET is not set; using the generated local secret in $$secret_file"; \
 		export JWT_SECRET=$$(cat $$secret_file); \
 	fi; \
+	echo "make run: the HTTP API (gateway-service) answers on http://$${GATEWAY_HTTP_ADDRESS:-127.0.0.1:8080} (try /docs)"; \
 	exec $(BIN)/honcho --procfile Procfile start
 
 bench: infra

@@ -16,10 +16,8 @@ CLASSIC_FILE = Path(__file__).parents[1] / "consignment.json"
 
 
 @pytest.fixture
-def token(users, new_user):
-    payload = new_user()
-    users.create(payload)
-    return users.auth(payload["email"], payload["password"])["token"]
+def token(sign_up):
+    return sign_up().token
 
 
 @pytest.fixture

@@ -39,3 +39,9 @@ class NewConsignment(StrictModel):
             weight=self.weight,
             containers=tuple(Container(customer_id=c.customer_id, origin=c.origin, id=c.id) for c in self.containers),
         )
+
+
+class ConsignmentRef(StrictModel):
+    """``get_consignment(id)``: an id a consignment can have."""
+
+    id: Identifier

@@ -13,11 +13,18 @@ from werkzeug.wrappers import Request, Response
 
 from consignment_service import services
 from consignment_service.dependencies import ConsignmentStore, VesselService
-from consignment_service.schemas import NewConsignment
+from consignment_service.schemas import ConsignmentRef, NewConsignment
 from consignment_service.settings import ConsignmentSettings
 from shippy_common.auth import RpcCurrentUser
 from shippy_common.calllog import CallLog
-from shippy_common.errors import AlreadyExists, NoVesselAvailable, ServiceUnavailable, Unauthorized, ValidationError
+from shippy_common.errors import (
+    AlreadyExists,
+    NotFound,
+    NoVesselAvailable,
+    ServiceUnavailable,
+    Unauthorized,
+    ValidationError,
+)
 from shippy_common.health import HealthCheck
 from shippy_common.rpc import MessageId, rpc
 from shippy_common.schemas import parse
@@ -60,6 +67,15 @@ class ConsignmentService:
     def get_consignments(self) -> list[dict[str, Any]]:
         owner = self.current_user.caller
         return [consignment.to_dict() for consignment in services.consignments_of(self.consignments, owner)]
+
+    @rpc(expected_exceptions=(Unauthorized, NotFound, ServiceUnavailable))
+    def get_consignment(self, id: Any) -> dict[str, Any]:
+        owner = self.current_user.caller
+        try:
+            consignment_id = parse(ConsignmentRef, {"id": id}, name="id").id
+        except ValidationError:
+            raise NotFound("no such consignment") from None  # no consignment can have that id
+        return services.consignment_of(self.consignments, owner, consignment_id).to_dict()
 
     @every("reconcile_interval_seconds")
     def reconcile(self) -> None:

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from consignment_service.domain import BookedVessel, BookingRequest, Consignment, Reservation
 from consignment_service.events import created_event
 from shippy_common.auth import Caller
-from shippy_common.errors import AlreadyExists
+from shippy_common.errors import AlreadyExists, NotFound
 
 log = logging.getLogger("consignment_service.reconcile")
 
@@ -83,6 +83,14 @@ def create_consignment(
 
 def consignments_of(consignments: Consignments, owner: Caller) -> list[Consignment]:
     return consignments.owned_by(owner.id)
+
+
+def consignment_of(consignments: Consignments, owner: Caller, consignment_id: str) -> Consignment:
+    """One of the owner's consignments; someone else's is as missing as one that does not exist."""
+    found = consignments.get(consignment_id)
+    if found is None or found.owner_id != owner.id:
+        raise NotFound("no such consignment")
+    return found
 
 
 def _retry_of(existing: Consignment | None, request: BookingRequest, owner: Caller) -> Consignment:

@@ -42,16 +42,3 @@ def consignment_container(container_factory, consignment_config):
 def platform(user_container, vessel_container, consignment_container):
     """user_service, vessel_service (default fleet) and consignment_service."""
     return consignment_container
-
-
-@pytest.fixture
-def sign_up(users, new_user, rpc_client):
-    """``sign_up()``: a new user's id and a consignment_service proxy carrying its token."""
-
-    def make():
-        payload = new_user()
-        user = users.create(payload)
-        token = users.auth(payload["email"], payload["password"])["token"]
-        return user["id"], token, rpc_client(context_data={"authorization": token}, timeout=60).consignment_service
-
-    return make

@@ -2,11 +2,39 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
+import re
 import warnings
 
-FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s]: %(message)s"
+
+#: Context data key (RPC) of the id of the client request a call works for; the
+#: gateway sets it from ``X-Request-ID`` and nameko passes it on to every call made for it.
+REQUEST_ID_CONTEXT_KEY = "request_id"
+MAX_REQUEST_ID_LENGTH = 64
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
+NO_REQUEST_ID = "-"
+
+#: The request id of what this thread, greenthread or asyncio task works on. Each
+#: greenlet has contexts of its own, so one nameko worker's id is not another's.
+current_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+
+
+def sane_request_id(value: object) -> str | None:
+    """``value`` if it is fit for a log line and a header (bounded, safe characters), else ``None``."""
+    if isinstance(value, str) and len(value) <= MAX_REQUEST_ID_LENGTH and _SANE_REQUEST_ID.fullmatch(value):
+        return value
+    return None
+
+
+class RequestIdFilter(logging.Filter):
+    """Puts :data:`current_request_id` into each record as ``request_id`` (``-`` when there is none)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = current_request_id.get() or NO_REQUEST_ID
+        return True
 
 
 class ExpectedErrorsWithoutTraceback(logging.Filter):
@@ -33,6 +61,7 @@ def setup_logging(level: str | None = None) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.addFilter(ExpectedErrorsWithoutTraceback())
+    handler.addFilter(RequestIdFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

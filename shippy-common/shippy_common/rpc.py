@@ -14,6 +14,10 @@
 - An unexpected exception reaches the caller as :class:`InternalError` with a
   correlation id that finds it in the service's log; nothing from a driver
   (SQL, parameters, document contents) crosses to a client.
+- A service's queue is bound to the routing key of each of its methods, not to
+  ``<service>.*``, so that ``slow_rpc`` methods (those that hold a worker for
+  long, like a bcrypt check) can have a queue of their own with a small
+  prefetch: a flood of them waits in RabbitMQ, never in front of fast calls.
 
 ``TimedRpcProxy`` gives every call to another service a deadline (the
 service's ``rpc_timeout_seconds`` setting): the reply is awaited that long, the request message
@@ -29,10 +33,11 @@ from functools import partial
 from typing import Any
 
 import eventlet
+from kombu import Queue, binding
 from nameko.exceptions import IncorrectSignature, MalformedRequest, MethodNotFound, UnknownService
 from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer
-from nameko.rpc import Rpc, RpcConsumer, RpcProxy, ServiceProxy
+from nameko.rpc import RPC_QUEUE_TEMPLATE, Rpc, RpcConsumer, RpcProxy, ServiceProxy, get_rpc_exchange
 
 from shippy_common.errors import InternalError, ServiceUnavailable, ShippyError
 from shippy_common.settings import settings_of
@@ -89,6 +94,14 @@ class GuardedQueueConsumer(QueueConsumer):
         for provider, consumer in self._consumers.items():
             consumer.on_message = partial(self._on_raw_message, provider)
             consumer.on_decode_error = self._on_decode_error
+            if getattr(provider, "prefetch_count", None):
+                consumer.qos(prefetch_count=provider.prefetch_count)
+            # Queues declared before per-method bindings were bound to "<service>.*";
+            # left in place, that binding would deliver slow-lane calls twice.
+            exchange = get_rpc_exchange(self.container.config)
+            channel.queue_unbind(
+                queue=provider.queue.name, exchange=exchange.name, routing_key=f"{self.container.service_name}.*"
+            )
         return consumers
 
     def _drop(self, message: Any, reason: str) -> None:
@@ -136,7 +149,27 @@ def _routing_key(message: Any) -> str:
 
 
 class GuardedRpcConsumer(RpcConsumer):
+    """The service's queue, bound to each of its methods' routing keys."""
+
     queue_consumer = GuardedQueueConsumer()
+    #: Appended to the queue name; ``None`` for the service's main queue.
+    lane: str | None = None
+    #: Messages taken from this queue at a time; ``None``: nameko's (``max_workers``).
+    prefetch_count: int | None = None
+
+    def setup(self) -> None:
+        if self.queue is not None:
+            return
+        service = self.container.service_name
+        exchange = get_rpc_exchange(self.container.config)
+        methods = sorted(
+            {ep.method_name for ep in self.container.entrypoints if getattr(ep, "rpc_consumer", None) is self}
+        )
+        name = RPC_QUEUE_TEMPLATE.format(service) + (f"-{self.lane}" if self.lane else "")
+        keys = [f"{service}.{method}" for method in methods]
+        self.queue = Queue(name, bindings=[binding(exchange, routing_key=key) for key in keys], durable=True)
+        self.queue_consumer.register_provider(self)
+        self._registered = True
 
 
 class GuardedRpc(Rpc):
@@ -171,6 +204,22 @@ class GuardedRpc(Rpc):
 
 
 rpc = GuardedRpc.decorator
+
+#: Calls of the slow lane taken at a time: more than a bcrypt backlog holds, so
+#: that a flood beyond it is refused at once rather than left waiting.
+SLOW_LANE_PREFETCH = 32
+
+
+class SlowLaneRpcConsumer(GuardedRpcConsumer):
+    lane = "slow"
+    prefetch_count = SLOW_LANE_PREFETCH
+
+
+class SlowLaneRpc(GuardedRpc):
+    rpc_consumer = SlowLaneRpcConsumer()
+
+
+slow_rpc = SlowLaneRpc.decorator
 
 
 class MessageId(DependencyProvider):

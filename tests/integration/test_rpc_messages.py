@@ -7,8 +7,10 @@ import json
 import pytest
 
 from consignment_service.testing import CLASSIC_CONSIGNMENT
+from shippy_common.auth import TOKEN_CONTEXT_KEY
 from shippy_common.errors import InternalError, InvalidToken, Unauthorized
 from shippy_common.rpc import MAX_CALL_BYTES
+from shippy_common.testing.waits import eventually
 
 CALLS = {
     "vessel_service": "vessel_service.find_available",
@@ -48,7 +50,7 @@ def test_every_service_survives_every_malformed_message_and_keeps_serving(platfo
     with pytest.raises(InvalidToken):
         client.user_service.validate_token("not-a-token")
     with pytest.raises(Unauthorized):  # consignment_service asked user_service: both serve
-        rpc_client(context_data={"authorization": "x.y.z"}, timeout=30).consignment_service.get_consignments()
+        rpc_client(context_data={TOKEN_CONTEXT_KEY: "x.y.z"}, timeout=30).consignment_service.get_consignments()
 
 
 def test_a_call_whose_caller_gave_up_is_not_run(platform, raw_rpc, rpc_client, mongo_database):
@@ -83,8 +85,8 @@ def test_an_unexpected_error_reaches_the_caller_as_an_internal_error_without_int
 
 
 def test_a_redelivered_create_without_an_id_books_once(platform, raw_rpc, sign_up, mongo_database):
-    _, token, consignments = sign_up()
-    headers = {"nameko.authorization": token}
+    _, token, rpc = sign_up()
+    headers = {f"nameko.{TOKEN_CONTEXT_KEY}": token}  # context data, as nameko sends it
     first = raw_rpc.publish(
         "consignment_service.create_consignment",
         json.dumps({"args": [CLASSIC_CONSIGNMENT], "kwargs": {}}).encode(),
@@ -97,9 +99,9 @@ def test_a_redelivered_create_without_an_id_books_once(platform, raw_rpc, sign_u
         correlation_id=first,
     )
     replies = []
-    while len(replies) < 2:  # both copies answer, under the same correlation id
-        replies.extend(raw_rpc.replies(1).values())
+    # Both copies answer, under the same correlation id: collect them one at a time.
+    eventually(lambda: replies.extend(raw_rpc.replies(1).values()) or len(replies) >= 2, what="both copies answered")
     assert replies[0] == replies[1]
     assert replies[0]["error"] is None
     assert mongo_database.consignments.count_documents({}) == 1
-    assert [c["id"] for c in consignments.get_consignments()] == [replies[0]["result"]["id"]]
+    assert [c["id"] for c in rpc.consignment_service.get_consignments()] == [replies[0]["result"]["id"]]

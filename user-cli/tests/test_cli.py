@@ -5,7 +5,6 @@ import os
 import pty
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import psycopg2
 import pytest
 
 from shippy_common.testing.net import free_port
+from shippy_common.testing.waits import eventually
 from user_service.service import UserService
 
 USER_CLI = str(Path(sys.executable).with_name("user-cli"))
@@ -208,14 +208,16 @@ def test_the_password_is_prompted_for_without_echo(run_cli, rabbit_config):
     screen = b""
 
     def read_until(text, timeout=30):
-        nonlocal screen
-        deadline = time.monotonic() + timeout
-        while text not in screen:
-            assert time.monotonic() < deadline, screen
-            try:
-                screen += os.read(controller, 1024)
-            except OSError:
-                break
+        def shown():
+            nonlocal screen
+            if text not in screen:
+                try:
+                    screen += os.read(controller, 1024)
+                except OSError:  # the terminal closed: nothing more will come
+                    raise AssertionError(f"the terminal closed before showing {text!r}: {screen!r}") from None
+            return text in screen
+
+        eventually(shown, timeout=timeout, interval=0, what=lambda: f"{text!r} on the terminal: {screen!r}")
 
     read_until(b"Password: ")
     os.write(controller, PASSWORD.encode() + b"\n")

@@ -19,7 +19,7 @@ from shippy_common.errors import (
     ValidationError,
 )
 from shippy_common.health import HealthCheck
-from shippy_common.rpc import rpc
+from shippy_common.rpc import rpc, slow_rpc
 from shippy_common.schemas import parse
 from user_service import services
 from user_service.dependencies import LocalCurrentUser, Passwords, Tokens, UserStore
@@ -43,12 +43,12 @@ class UserService:
     calls = CallLog()
     health = HealthCheck("rabbitmq", "postgres")
 
-    @rpc(expected_exceptions=(ValidationError, AlreadyExists, Busy), sensitive_arguments=("user.password",))
+    @slow_rpc(expected_exceptions=(ValidationError, AlreadyExists, Busy), sensitive_arguments=("user.password",))
     def create(self, user: Any) -> dict[str, Any]:
         account = parse(NewUser, user, name="user").to_domain()
         return services.register(self.users, self.passwords, account).public()
 
-    @rpc(expected_exceptions=(ValidationError, InvalidCredentials, Busy), sensitive_arguments=("password",))
+    @slow_rpc(expected_exceptions=(ValidationError, InvalidCredentials, Busy), sensitive_arguments=("password",))
     def auth(self, email: Any, password: Any) -> dict[str, Any]:
         credentials = parse(LogIn, {"email": email, "password": password}, name="credentials").to_domain()
         issued = services.authenticate(self.users, self.passwords, self.tokens, credentials)

@@ -9,6 +9,7 @@ module level: they would keep unpatched, hub-blocking ``sleep`` and sockets.
 import os
 import uuid
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -19,6 +20,44 @@ ADMIN_URL = os.environ.get("SHIPPY_TEST_DATABASE_URL", "postgresql://shippy:ship
 JWT_SECRET = "04xYyl3uI2ryMvVJmYe8x7ASa8tF0eWgf7RiI52x9TRM_cQhRuFRpOhPzAhQ_mLN"
 ISSUER = "shippy-user-service"
 AUDIENCE = "shippy"
+
+#: The reason user_service gives for each token of
+#: ``shippy_common.testing.tokens.bad_tokens`` (``InvalidToken``'s message):
+#: each names the one defect the token was built with.
+BAD_TOKEN_REASONS = {
+    "empty string": "token is empty",
+    "None": "token must be a string, got NoneType",
+    "number": "token must be a string, got int",
+    "dict": "token must be a string, got dict",
+    "list": "token must be a string, got list",
+    "one segment": "token must have three dot-separated parts",
+    "two segments": "token must have three dot-separated parts",
+    "four segments": "token must have three dot-separated parts",
+    "bad base64": "token is malformed",
+    "header not JSON": "token is malformed",
+    "payload not JSON": "token is malformed",
+    "payload is a JSON array": "token is malformed",
+    "alg none, empty signature": "token algorithm is not allowed",
+    "header claims HS512": "token algorithm is not allowed",
+    "header claims HS512, same secret": "token algorithm is not allowed",
+    "header claims RS256": "token algorithm is not allowed",
+    "stripped signature": "token signature does not match",
+    "tampered signature": "token signature does not match",
+    "tampered payload": "token signature does not match",
+    "signed with another secret": "token signature does not match",
+    "expired": "token has expired",
+    "nbf in the future": "token is not valid yet",
+    "iat in the future": "token is not valid yet",
+    "wrong iss": "token is from another issuer",
+    "wrong aud": "token is for another audience",
+    "no exp": "token has no exp claim",
+    "no sub": "token has no sub claim",
+    "no iat": "token has no iat claim",
+    "sub is not a user id": "token sub is not a user id",
+    "sub of an unknown user": "the token's user no longer exists",
+    "1 MB token": "token is longer than 4096 characters",
+    "random unicode": "token is malformed",
+}
 
 
 def _admin(statement):
@@ -39,7 +78,24 @@ def database_url():
     name = f"test_users_{uuid.uuid4().hex[:12]}"
     _admin(f"create database {name}")
     yield ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    _admin(f"drop database if exists {name} with (force)")
+    _drop_database(name)
+
+
+def _drop_database(name):
+    """Drop, retrying while an autovacuum worker (a superuser backend the
+    application role may not terminate) is still in the new database."""
+    import psycopg2
+
+    from shippy_common.testing.waits import eventually
+
+    def dropped():
+        try:
+            _admin(f"drop database if exists {name} with (force)")
+        except psycopg2.errors.InsufficientPrivilege:
+            return False
+        return True
+
+    eventually(dropped, timeout=30, what=f"dropping database {name}")
 
 
 @pytest.fixture
@@ -79,13 +135,40 @@ def new_user():
     return make
 
 
+class SignedUp(NamedTuple):
+    """A new account, signed in (see the ``sign_up`` fixture)."""
+
+    #: Its public profile, as ``user_service.create`` answered it.
+    user: dict
+    #: Its access token, as ``user_service.auth`` issued it.
+    token: str
+    #: A started ``ClusterRpcProxy`` that sends the token with every call:
+    #: ``rpc.user_service``, ``rpc.consignment_service``, ...
+    rpc: Any
+
+
 @pytest.fixture
-def signed_in(users, new_user, rpc_client):
-    """A created user, its token, and an RPC proxy that sends the token."""
-    payload = new_user()
-    user = users.create(payload)
-    token = users.auth(payload["email"], payload["password"])["token"]
-    return user, token, rpc_client(context_data={"authorization": token}).user_service
+def sign_up(users, new_user, rpc_client):
+    """``sign_up(**changes)``: create an account (``new_user(**changes)``)
+    through user_service, sign in, and return a :class:`SignedUp`. The one way
+    tests make a user with a token; the proxies it gives wait up to 60 s."""
+    from shippy_common.auth import TOKEN_CONTEXT_KEY
+
+    def make(**changes):
+        payload = new_user(**changes)
+        user = users.create(payload)
+        token = users.auth(payload["email"], payload["password"])["token"]
+        return SignedUp(user, token, rpc_client(context_data={TOKEN_CONTEXT_KEY: token}, timeout=60))
+
+    return make
+
+
+@pytest.fixture
+def signed_in(sign_up):
+    """``sign_up()`` for tests of user_service: the user, its token, and a
+    user_service proxy that sends the token."""
+    user, token, rpc = sign_up()
+    return user, token, rpc.user_service
 
 
 @pytest.fixture

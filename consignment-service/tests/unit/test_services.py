@@ -7,7 +7,7 @@ import pytest
 from consignment_service import services
 from consignment_service.domain import BookingRequest, Container
 from shippy_common.auth import Caller
-from shippy_common.errors import AlreadyExists, NoVesselAvailable
+from shippy_common.errors import AlreadyExists, NotFound, NoVesselAvailable
 
 from .fakes import InMemoryCheckpoint, InMemoryConsignments, InMemoryVessels
 
@@ -169,3 +169,11 @@ def test_reconcile_pages_through_more_bookings_than_one_batch(store, vessels, cl
     report = services.reconcile(store, vessels, InMemoryCheckpoint(), now=clock, grace=GRACE)
     assert report.released == 7
     assert vessels.room == 100
+
+
+def test_one_consignment_is_found_for_its_owner_only(store, vessels, clock):
+    created = create(store, vessels, clock)
+    assert services.consignment_of(store, ANA, "c1") == created
+    for owner, consignment_id in ((BEN, "c1"), (ANA, "c2"), (ANA, "")):
+        with pytest.raises(NotFound):
+            services.consignment_of(store, owner, consignment_id)

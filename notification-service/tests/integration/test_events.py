@@ -16,6 +16,7 @@ import pytest
 
 from consignment_service.testing import CLASSIC_CONSIGNMENT
 from shippy_common.testing.net import free_port
+from shippy_common.testing.waits import eventually
 from user_service.testing import JWT_SECRET
 
 BIN = Path(sys.executable).parent
@@ -64,12 +65,18 @@ def notifier(start_process, event_stream, tmp_path):
     return start
 
 
+def files_in(folder):
+    return sorted(folder.glob("*")) if folder.exists() else []
+
+
 def wait_for_files(folder, count, timeout=30):
-    deadline = time.monotonic() + timeout
-    while len(files := sorted(folder.glob("*"))) < count if folder.exists() else True:
-        assert time.monotonic() < deadline, f"{folder} holds {len(files) if folder.exists() else 0} of {count}"
-        time.sleep(0.2)
-    return files
+    eventually(
+        lambda: len(files_in(folder)) >= count,
+        timeout=timeout,
+        interval=0.2,
+        what=lambda: f"{folder} holding {count} files, not {len(files_in(folder))}",
+    )
+    return files_in(folder)
 
 
 def unpublished(database_url):
@@ -79,16 +86,15 @@ def unpublished(database_url):
 
 
 def test_both_events_reach_the_stream_and_become_mails_without_secrets(
-    platform, sign_up, relays, notifier, event_stream, tmp_path, users, new_user, mongo_database, database_url
+    platform, sign_up, relays, notifier, event_stream, tmp_path, mongo_database, database_url
 ):
     relays()
     notifier()
     password = "correct horse battery"
-    payload = new_user(password=password)
-    user = users.create(payload)
-    token = users.auth(payload["email"], password)["token"]
-    owner_id, _, consignments = sign_up()
-    booked = consignments.create_consignment(CLASSIC)
+    user, token, _ = sign_up(password=password)
+    owner, _, rpc = sign_up()
+    owner_id = owner["id"]
+    booked = rpc.consignment_service.create_consignment(CLASSIC)
 
     messages = event_stream.wait_for_messages(3)
     by_type = {}
@@ -112,10 +118,11 @@ def test_both_events_reach_the_stream_and_become_mails_without_secrets(
     assert booking["data"]["owner"]["id"] == owner_id
     assert booking["data"]["vessel"] == {"id": "vessel001", "name": "Kane's Salty Secret"}
 
-    deadline = time.monotonic() + 10
-    while mongo_database.consignments.count_documents({"outbox_pending": True}):
-        assert time.monotonic() < deadline, "the consignment outbox was never marked sent"
-        time.sleep(0.1)
+    eventually(
+        lambda: not mongo_database.consignments.count_documents({"outbox_pending": True}),
+        timeout=10,
+        what="the consignment outbox marked sent",
+    )
     assert unpublished(database_url) == 0
 
     published = json.dumps(messages)
@@ -141,10 +148,7 @@ def test_with_nats_down_creates_succeed_and_events_follow_in_order_once_it_is_ba
     nats_gate.open()
     messages = event_stream.wait_for_messages(4)
     assert [m["event"]["aggregate_id"] for m in messages] == created
-    deadline = time.monotonic() + 10
-    while unpublished(database_url):
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    eventually(lambda: not unpublished(database_url), timeout=10, what="the user outbox marked sent")
 
 
 def test_a_relay_that_died_between_publish_and_mark_sent_loses_nothing_and_doubles_nothing(
@@ -160,15 +164,22 @@ def test_a_relay_that_died_between_publish_and_mark_sent_loses_nothing_and_doubl
     assert unpublished(database_url) == 1
 
     relays(consignment=False)
-    notifier()
+    mailer = notifier()
     wait_for_files(tmp_path / "mail", 1)
-    deadline = time.monotonic() + 10
-    while unpublished(database_url):
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    eventually(lambda: not unpublished(database_url), timeout=10, what="the user outbox marked sent")
     assert [m["event"]["id"] for m in event_stream.messages()] == [event["id"]]
-    time.sleep(1)
-    assert len(list((tmp_path / "mail").glob("*.eml"))) == 1
+
+    # A later event: the notifier handles messages in order, so once its mail is
+    # written, a second copy of the first event would have been handled too.
+    later = users.create(new_user())
+    first_message, later_message = event_stream.wait_for_messages(2)
+    assert (first_message["event"]["id"], later_message["event"]["aggregate_id"]) == (event["id"], later["id"])
+    later_mail = tmp_path / "mail" / f"{later_message['event']['id']}.eml"
+    eventually(later_mail.exists, what="the later event mailed")
+    mails = {path.name for path in (tmp_path / "mail").glob("*.eml")}
+    assert mails == {f"{event['id']}.eml", later_mail.name}, "one mail for each event"
+    # A second mail of the first event would have the same file name: the log tells.
+    assert mailer.output.count(f"event {event['id']}") == 1, mailer.output
 
 
 def test_a_service_killed_right_after_a_create_still_gets_its_event_out(
@@ -247,15 +258,6 @@ def test_an_unreadable_message_is_parked(notifier, event_stream, tmp_path):
     assert json.loads(parked.read_text())["event"] == {"raw": "{not json"}
 
 
-def wait_until(condition, what, timeout=30):
-    """Poll ``condition()`` until it returns something truthy; fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        assert time.monotonic() < deadline, f"{what}: not within {timeout}s"
-        time.sleep(0.1)
-    return result
-
-
 #: Over NATS's 1 MiB max payload however it is encoded.
 TOO_BIG_FOR_NATS = "港" * 400_000
 
@@ -296,11 +298,11 @@ def test_an_event_too_big_for_nats_is_parked_in_the_user_outbox_and_the_next_one
             )
             return cursor.fetchone()
 
-    reason, published_at, kept = wait_until(parked_row, "the oversized event parked")
+    reason, published_at, kept = eventually(parked_row, what="the oversized event parked")
     assert "MaxPayloadError" in reason
     assert published_at is None
     assert kept == too_big, "a parked event is kept whole for an operator"
-    wait_until(lambda: unpublished(database_url) == 1, "the next event marked sent")
+    eventually(lambda: unpublished(database_url) == 1, what="the next event marked sent")
     relay.wait_for_output(f"parked event {too_big['id']} (user.created)")
     assert "ERROR" in next(line for line in relay.output.splitlines() if "parked event" in line)
     assert [m["event"]["id"] for m in event_stream.messages()] == [after["id"]]
@@ -321,17 +323,17 @@ def test_an_event_too_big_for_nats_is_parked_in_the_consignment_outbox_and_the_n
 
     (message,) = event_stream.wait_for_messages(1)
     assert message["event"]["id"] == after["id"]
-    document = wait_until(
+    document = eventually(
         lambda: mongo_database.consignments.find_one({"_id": "c-big", "outbox_parked": {"$exists": True}}),
-        "the oversized event parked",
+        what="the oversized event parked",
     )
     assert "MaxPayloadError" in document["outbox_parked"]["reason"]
     assert document["outbox_parked"]["parked_at"] is not None
     assert document["outbox_pending"] is False
     assert document["outbox"] == [too_big], "a parked event is kept whole for an operator"
-    wait_until(
+    eventually(
         lambda: mongo_database.consignments.find_one({"_id": "c-next", "outbox_pending": False}),
-        "the next event marked sent",
+        what="the next event marked sent",
     )
     relay.wait_for_output(f"parked event {too_big['id']} (consignment.created)")
 
@@ -341,7 +343,7 @@ def test_a_consignment_of_1000_containers_with_long_non_ascii_origins_is_booked_
 ):
     relays()
     notifier()
-    _, _, consignments = sign_up()
+    consignments = sign_up().rpc.consignment_service
     containers = [{"customer_id": f"cust{i:04d}", "origin": f"{i:04d} " + "港" * 195} for i in range(1000)]
     request = {"description": "A full load", "weight": 500_000, "containers": containers}
     booked = consignments.create_consignment(request)
@@ -353,7 +355,7 @@ def test_a_consignment_of_1000_containers_with_long_non_ascii_origins_is_booked_
     assert booking["data"]["containers"] == containers[:20]
 
     mail_file = tmp_path / "mail" / f"{booking['id']}.eml"
-    wait_until(mail_file.exists, "the booking confirmation mailed")
+    eventually(mail_file.exists, what="the booking confirmation mailed")
     text = email.message_from_bytes(mail_file.read_bytes(), policy=email.policy.default).get_content()
     assert f"cust0019 from {containers[19]['origin']}" in text
     assert "cust0020" not in text
@@ -397,7 +399,7 @@ def test_crafted_events_are_parked_once_each_inside_the_parked_folder_and_the_ne
         event_stream.publish("user.created", json.dumps(event).encode())
     event_stream.publish("user.created", json.dumps(normal).encode())
 
-    wait_until((tmp_path / "mail" / f"{normal['id']}.eml").exists, "the normal event mailed")
+    eventually((tmp_path / "mail" / f"{normal['id']}.eml").exists, what="the normal event mailed")
     parked = tmp_path / "state" / "parked"
     expected = {f"invalid-{hashlib.sha256(payload).hexdigest()}.json" for payload in not_envelopes}
     expected |= {f"{event['id']}.json" for event in unmailable}

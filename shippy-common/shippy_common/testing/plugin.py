@@ -193,13 +193,22 @@ class EventStream:
         return [json.loads(line) for line in self._tool("dump", self.nats_url, self.name).splitlines()]
 
     def wait_for_messages(self, count: int, timeout: float = 30) -> list[dict[str, Any]]:
-        import time
+        """Every message in the stream, once it holds at least ``count``."""
+        from shippy_common.testing.waits import eventually
 
-        deadline = time.monotonic() + timeout
-        while len(messages := self.messages()) < count:
-            assert time.monotonic() < deadline, f"{len(messages)} of {count} events after {timeout}s: {messages}"
-            time.sleep(0.2)
-        return messages
+        seen: list[dict[str, Any]] = []
+
+        def enough() -> bool:
+            seen[:] = self.messages()
+            return len(seen) >= count
+
+        eventually(
+            enough,
+            timeout=timeout,
+            interval=0.2,
+            what=lambda: f"{count} events in {self.name}, not {len(seen)}: {seen}",
+        )
+        return seen
 
     def publish(self, event_type: str, payload: bytes, msg_id: str | None = None) -> None:
         extra = [msg_id] if msg_id else []

@@ -6,8 +6,9 @@ import os
 import signal
 import subprocess
 import tempfile
-import time
 from collections.abc import Mapping, Sequence
+
+from shippy_common.testing.waits import eventually
 
 
 class ProcessExited(AssertionError):
@@ -36,15 +37,19 @@ class RunningProcess:
     def wait_for_output(self, text: str, timeout: float = 30, times: int = 1) -> None:
         """Return once ``text`` appears in the output (``times`` times); fail if
         the process exits or ``timeout`` passes first."""
-        deadline = time.monotonic() + timeout
-        while self.output.count(text) < times:
-            if self.process.poll() is not None:
+
+        def printed() -> bool:
+            if self.output.count(text) >= times:
+                return True
+            if self.process.poll() is not None and self.output.count(text) < times:
                 raise ProcessExited(
                     f"{self.command[0]} exited ({self.process.returncode}) before printing {text!r}:\n{self.output}"
                 )
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{self.command[0]} did not print {text!r} within {timeout}s:\n{self.output}")
-            time.sleep(0.1)
+            return False
+
+        eventually(
+            printed, timeout=timeout, interval=0.1, what=lambda: f"{self.command[0]} printing {text!r}:\n{self.output}"
+        )
 
     def stop(self, timeout: float = 15) -> int:
         """SIGTERM, as an orchestrator stops a service; SIGKILL if it hangs."""

@@ -91,3 +91,29 @@ def test_token_checks_are_answered_during_a_login_flood_that_is_refused_in_part(
         except Busy as refusal:
             outcomes[str(refusal)] += 1
     assert outcomes == {"token": slots + max_waiting, "busy, retry": flood - slots - max_waiting}
+
+
+def routing_keys(rabbit_manager, vhost, queue):
+    """The queue's bindings to named exchanges (not the default exchange's)."""
+    return sorted(b["routing_key"] for b in rabbit_manager.get_queue_bindings(vhost, queue) if b["source"])
+
+
+def test_logins_wait_in_a_queue_of_their_own_never_in_front_of_token_checks(
+    rabbit_manager, rabbit_config, user_config, container_factory, raw_rpc
+):
+    # A queue left by an older deployment, bound to every method of the service.
+    vhost = rabbit_config["vhost"]
+    rabbit_manager.create_queue(vhost, "rpc-user_service", durable=True)
+    raw_rpc.exchange.declare()
+    rabbit_manager.create_queue_binding(vhost, "nameko-rpc", "rpc-user_service", "user_service.*")
+
+    container_factory(UserService, user_config).start()
+    assert routing_keys(rabbit_manager, vhost, "rpc-user_service") == [
+        "user_service.get",
+        "user_service.get_all",
+        "user_service.validate_token",
+    ]
+    assert routing_keys(rabbit_manager, vhost, "rpc-user_service-slow") == [
+        "user_service.auth",
+        "user_service.create",
+    ]

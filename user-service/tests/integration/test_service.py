@@ -1,9 +1,12 @@
 """user_service over real nameko RPC, RabbitMQ and PostgreSQL."""
 
+import os
+
 import eventlet
 import psycopg2
 import pytest
 
+from shippy_common.auth import TOKEN_CONTEXT_KEY
 from shippy_common.errors import (
     AlreadyExists,
     InvalidCredentials,
@@ -14,8 +17,9 @@ from shippy_common.errors import (
 )
 from shippy_common.testing.net import get_json
 from shippy_common.testing.tokens import bad_tokens
+from shippy_common.testing.waits import eventually
 from user_service.service import UserService
-from user_service.testing import AUDIENCE, ISSUER, JWT_SECRET
+from user_service.testing import AUDIENCE, BAD_TOKEN_REASONS, ISSUER, JWT_SECRET
 
 PUBLIC_FIELDS = {"id", "name", "company", "email", "role"}
 
@@ -156,7 +160,7 @@ def test_get_and_get_all_refuse_a_caller_without_a_token(users, signed_in):
 
 def test_get_all_refuses_a_bad_token_with_the_reason(user_container, rpc_client):
     with pytest.raises(Unauthorized, match="malformed"):
-        rpc_client(context_data={"authorization": "a.b.c"}).user_service.get_all()
+        rpc_client(context_data={TOKEN_CONTEXT_KEY: "a.b.c"}).user_service.get_all()
 
 
 def test_the_token_of_a_deleted_user_is_rejected(signed_in, users, database_url):
@@ -183,12 +187,15 @@ def test_every_bad_token_is_refused_with_a_reason_and_the_service_goes_on(signed
     assert reasons["alg none, empty signature"] == "token algorithm is not allowed"
     assert reasons["sub of an unknown user"] == "the token's user no longer exists"
     assert reasons["None"] == "token must be a string, got NoneType"
+    assert reasons == BAD_TOKEN_REASONS
 
 
-def test_validate_token_answers_while_logins_are_hashing(container_factory, user_config, rpc_client, new_user):
-    """bcrypt runs off the eventlet hub: at cost 12 each login takes a few
-    hundred ms of CPU, and a token check sent after four logins still
-    completes before the logins do."""
+def test_validate_token_answers_while_logins_are_hashing(
+    container_factory, user_config, rpc_client, new_user, held_bcrypt
+):
+    """bcrypt runs off the eventlet hub: a token check sent after four logins
+    completes while they are inside bcrypt (held there until the check is
+    answered, then hashing at cost 12), before any login does."""
     container = container_factory(UserService, {**user_config, "BCRYPT_COST": 12})
     container.start()
     client = rpc_client(timeout=60).user_service
@@ -196,17 +203,21 @@ def test_validate_token_answers_while_logins_are_hashing(container_factory, user
     client.create(payload)
     token = client.auth(payload["email"], payload["password"])["token"]
 
+    held_bcrypt.hold()
     # One connection per caller: a standalone proxy is not shared between greenthreads.
     logins = [
         rpc_client(timeout=60).user_service.auth.call_async(payload["email"], payload["password"]) for _ in range(4)
     ]
-    eventlet.sleep(0.05)
+    held_bcrypt.wait_until_entered(min(4, os.cpu_count() or 1))  # every bcrypt slot is taken by a login
     check = rpc_client(timeout=60).user_service.validate_token.call_async(token)
     order = []
     pool = eventlet.GreenPool()
     pool.spawn(lambda: (check.result(), order.append("validate")))
     for login in logins:
         pool.spawn(lambda login=login: (login.result(), order.append("login")))
+    eventually(lambda: order, what="the token check answered while the logins are inside bcrypt")
+    assert order == ["validate"]
+    held_bcrypt.release()
     pool.waitall()
     assert order.index("validate") < order.index("login"), order
 

@@ -3,9 +3,13 @@
 import sys
 from pathlib import Path
 
+import psycopg2
 import pytest
+from alembic.script import ScriptDirectory
 
-from shippy_common.testing.net import free_port
+from shippy_common.testing.net import free_port, get_json
+from user_service.migrations import alembic_config
+from user_service.models import Base
 from user_service.testing import JWT_SECRET
 
 USER_SERVICE = str(Path(sys.executable).with_name("user-service"))
@@ -43,17 +47,49 @@ def test_started_before_postgres_it_waits_migrates_and_serves_without_leaking_se
         assert secret not in output
 
 
-def test_a_second_instance_starting_at_once_shares_the_migrated_schema(start_process, rabbit_config, database_url):
+def test_a_second_instance_starting_at_once_shares_the_migrated_schema(
+    tcp_gate, start_process, rabbit_config, database_url
+):
+    postgres_gate = tcp_gate("postgres")
     env = {
         "AMQP_URI": rabbit_config["AMQP_URI"],
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": postgres_gate.reroute(database_url),
         "JWT_SECRET": JWT_SECRET,
         "BCRYPT_COST": "4",
     }
-    first = start_process([USER_SERVICE], env={**env, "USER_HTTP_ADDRESS": f"127.0.0.1:{free_port()}"})
-    second = start_process([USER_SERVICE], env={**env, "USER_HTTP_ADDRESS": f"127.0.0.1:{free_port()}"})
+    addresses = [f"127.0.0.1:{free_port()}" for _ in range(2)]
+    first, second = (start_process([USER_SERVICE], env={**env, "USER_HTTP_ADDRESS": a}) for a in addresses)
+    # Both wait for PostgreSQL, then reach it at the same moment: they race to migrate.
+    first.wait_for_output("waiting for PostgreSQL")
+    second.wait_for_output("waiting for PostgreSQL")
+    postgres_gate.open()
     first.wait_for_output("user_service is ready")
     second.wait_for_output("user_service is ready")
+
+    for address in addresses:
+        status, body = get_json(f"http://{address}/health")
+        assert (status, body["checks"]) == (200, {"RabbitMQ": "ok", "PostgreSQL": "ok"})
+    script = ScriptDirectory.from_config(alembic_config(database_url))
+    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+        cursor.execute("select version_num from alembic_version")
+        assert cursor.fetchall() == [(script.get_current_head(),)]
+        cursor.execute("select table_name, column_name from information_schema.columns where table_schema = 'public'")
+        columns = {}
+        for table, column in cursor.fetchall():
+            columns.setdefault(table, set()).add(column)
+    connection.close()
+    assert columns == {
+        "alembic_version": {"version_num"},
+        **{table.name: set(table.columns.keys()) for table in Base.metadata.sorted_tables},
+    }
+    # alembic logs each migration it runs: between them, the two ran each one once.
+    outputs = first.output + second.output
+    for revision in script.walk_revisions():
+        assert outputs.count(f"-> {revision.revision}, ") == 1, revision.revision
+    for instance in (first, second):
+        assert instance.process.poll() is None
+        assert "Traceback" not in instance.output
+        assert " ERROR " not in instance.output
 
 
 def test_the_migrate_script_brings_an_empty_database_up_to_date(start_process, database_url):

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from shippy_common.errors import InvalidToken
 from shippy_common.testing.tokens import bad_tokens
 from user_service.settings import TokenSettings
-from user_service.testing import AUDIENCE, ISSUER, JWT_SECRET
+from user_service.testing import AUDIENCE, BAD_TOKEN_REASONS, ISSUER, JWT_SECRET
 from user_service.tokens import TokenAuthority
 
 SETTINGS = TokenSettings(secret=JWT_SECRET, issuer=ISSUER, audience=AUDIENCE, ttl_seconds=3600, leeway_seconds=30)
@@ -47,11 +47,15 @@ def test_leeway_forgives_a_few_seconds_of_clock_skew_but_no_more():
         authority.subject(long_expired)
 
 
+def test_the_corpus_and_its_reasons_name_the_same_tokens():
+    assert set(BAD_TOKEN_REASONS) == set(CORPUS)
+
+
 @pytest.mark.parametrize("name", sorted(set(CORPUS) - NEEDS_DATABASE))
 def test_every_bad_token_is_an_invalid_token_with_a_reason(name):
     with pytest.raises(InvalidToken) as error:
         TokenAuthority(SETTINGS).subject(CORPUS[name])
-    assert str(error.value)
+    assert str(error.value) == BAD_TOKEN_REASONS[name]
 
 
 @given(st.one_of(st.text(), st.binary(), st.binary().map(lambda b: b.decode("latin-1"))))
