@@ -30,7 +30,7 @@ $(INSTALLED): constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$
 		|| { echo "make: $(BIN)/python is not Python 3.11; set PYTHON=/path/to/python3.11 and remove $(VENV)"; exit 2; }
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt pip setuptools wheel
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -r requirements-dev.txt \
-		$(addprefix -e ./,$(PACKAGES))
+		$(addprefix -e ./,$(patsubst shippy-common,shippy-common[testing],$(PACKAGES)))
 	@touch $@
 
 venv: $(INSTALLED)
