@@ -73,6 +73,7 @@ run: infra
 		export JWT_SECRET=$$(cat $$secret_file); \
 	fi; \
 	echo "make run: the HTTP API (gateway-service) answers on http://$${GATEWAY_HTTP_ADDRESS:-127.0.0.1:8080} (try /docs)"; \
+	echo "make run: each service and the gateway sign in to RabbitMQ with their own account ($(INFRA_DIR)/rabbitmq/accounts.env)"; \
 	exec $(BIN)/honcho --procfile Procfile start
 
 bench: infra

@@ -33,6 +33,7 @@ import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
 import shippy_common.errors  # registers Shippy's errors, so refusals arrive typed
+from shippy_common.broker import amqp_uri, local_admin
 from shippy_common.testing.net import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,7 +42,9 @@ STATE = Path(os.environ.get("SHIPPY_INFRA_DIR", ROOT / ".infra")) / "bench"
 RESULTS = ROOT / "bench" / "results" / "latest.json"
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 VHOST = "shippy-bench"
-AMQP_URI = f"pyamqp://guest:guest@127.0.0.1:5672/{VHOST}"
+# make infra's RabbitMQ administrator (.infra/rabbitmq/accounts.env), else guest: the bench's vhost and processes.
+RABBITMQ_ADMIN = local_admin(ROOT)
+AMQP_URI = amqp_uri(*RABBITMQ_ADMIN, vhost=VHOST)
 ADMIN_DB = "postgresql://shippy:shippy@127.0.0.1:5432/shippy"
 BENCH_DB = "shippy_bench"
 BCRYPT_COST = 12
@@ -50,6 +53,15 @@ FLOOD_CALLERS = 500
 # login rows' callers, as a client that heeds the answer would; the flood row's
 # callers retry at once.
 BUSY_RETRY_SECONDS = 0.1
+# The gateway rows: idle keep-alive connections held open, and generous rate
+# limits so the bench is never throttled (it signs up and logs in over RPC anyway).
+IDLE_CONNECTIONS = 300
+GATEWAY_RATE_LIMIT = "1000000/minute"
+# The gateway's load rows are driven by wrk (C, the Debian package wrk): a Python
+# client would spend more CPU than the gateway it measures, on the same cores.
+WRK_SCRIPT = "bench/wrk_gateway.lua"  # from ROOT
+WRK_TIMEOUT = "30s"  # a response slower than this counts as a timeout error
+TICKS = os.sysconf("SC_CLK_TCK")
 CONSIGNMENT = {
     "description": "bench",
     "weight": 1,
@@ -71,6 +83,8 @@ class Platform:
 
     def __init__(self):
         self.processes = []
+        self.gateway_url = None
+        self.gateway_pid = None
         self.logs = STATE / "logs"
         self.mail = STATE / "mail"
         self.env = {
@@ -93,12 +107,12 @@ class Platform:
         shutil.rmtree(STATE, ignore_errors=True)
         self.logs.mkdir(parents=True)
         api = "http://127.0.0.1:15672/api"
-        requests.delete(f"{api}/vhosts/{VHOST}", auth=("guest", "guest"), timeout=10)
-        requests.put(f"{api}/vhosts/{VHOST}", auth=("guest", "guest"), timeout=10).raise_for_status()
+        requests.delete(f"{api}/vhosts/{VHOST}", auth=RABBITMQ_ADMIN, timeout=10)
+        requests.put(f"{api}/vhosts/{VHOST}", auth=RABBITMQ_ADMIN, timeout=10).raise_for_status()
         requests.put(
-            f"{api}/permissions/{VHOST}/guest",
+            f"{api}/permissions/{VHOST}/{RABBITMQ_ADMIN[0]}",
             json={"configure": ".*", "write": ".*", "read": ".*"},
-            auth=("guest", "guest"),
+            auth=RABBITMQ_ADMIN,
             timeout=10,
         ).raise_for_status()
         client = pymongo.MongoClient("mongodb://127.0.0.1:27017/")
@@ -119,6 +133,7 @@ class Platform:
             command, env={**self.env, **env}, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
         )
         self.processes.append((name, process, log))
+        return process
 
     def start_all(self):
         for service in ("vessel", "user", "consignment"):
@@ -130,6 +145,15 @@ class Platform:
         self.start("echo", [sys.executable, str(ROOT / "bench" / "echo_service.py")])
         for relay in ("user-outbox-relay", "consignment-outbox-relay", "notification-service"):
             self.start(relay, [str(BIN / relay)])
+        port = free_port()
+        gateway = self.start(
+            "gateway",
+            [str(BIN / "gateway-service")],
+            GATEWAY_HTTP_ADDRESS=f"127.0.0.1:{port}",
+            GATEWAY_RATE_LIMIT_SIGN_UP=GATEWAY_RATE_LIMIT,
+            GATEWAY_RATE_LIMIT_LOG_IN=GATEWAY_RATE_LIMIT,
+        )
+        self.gateway_url, self.gateway_pid = f"http://127.0.0.1:{port}", gateway.pid
 
     def wait_ready(self, timeout=90):
         deadline = time.monotonic() + timeout
@@ -151,6 +175,19 @@ class Platform:
                         if time.monotonic() > deadline:
                             raise RuntimeError(f"the platform did not come up: {exc!r}") from None
                         time.sleep(0.5)
+        # GET /ready: the gateway is on RabbitMQ and user_service and consignment_service answer it.
+        while True:
+            self.check_alive()
+            try:
+                answer = requests.get(f"{self.gateway_url}/ready", timeout=5)
+                if answer.status_code == 200:
+                    break
+                why = f"{answer.status_code} {answer.text[:500]}"
+            except requests.RequestException as exc:
+                why = repr(exc)
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the gateway did not come up: {why}")
+            time.sleep(0.5)
 
     def check_alive(self):
         for name, process, _ in self.processes:
@@ -229,7 +266,7 @@ class Clients:
             proxy.stop()
 
 
-def measure(clients):
+def measure(clients, platform):
     results = {}
     admin = clients.rpc()
     password = "bench password 123"
@@ -290,6 +327,155 @@ def measure(clients):
     )
 
     results["event_lag"] = measure_event_lag(clients.rpc(token))
+    results.update(measure_gateway(platform, token))
+    return results
+
+
+def wrk_binary():
+    """wrk's path. Missing, it is installed from Debian as infra/infra.sh installs
+    its packages (running as root); otherwise the bench stops, naming the package."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() != 0:
+        say("missing wrk: install it (apt-get install wrk, the Debian package wrk) or run make bench as root")
+        sys.exit(1)
+    say("installing wrk (Debian package)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"]
+    for command in (["apt-get", "update", "-qq"], install):
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+        if done.returncode != 0:
+            say(f"{' '.join(command)} failed: {(done.stdout + done.stderr).strip()[-2000:]}")
+            sys.exit(1)
+    found = shutil.which("wrk")
+    if not found:
+        say("apt-get installed the package wrk, but there is no wrk on PATH")
+        sys.exit(1)
+    return found
+
+
+def process_cpu_seconds(pid):
+    """utime + stime of ``pid`` (fields 14 and 15 of /proc/<pid>/stat), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def exited_cpu_seconds(pid):
+    """The CPU time of child ``pid`` once it has exited: read from /proc/<pid>/stat
+    while it is a zombie (exited, not yet waited for, so all its threads counted)."""
+    while True:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        if stat.rsplit(")", 1)[1].split()[0] == "Z":
+            return process_cpu_seconds(pid)
+        time.sleep(0.005)
+
+
+def run_wrk(url, token, concurrency, seconds, method="GET", body=None, server_pid=None):
+    """One run of wrk with bench/wrk_gateway.lua, one connection per ``concurrency``,
+    on one thread: the script's JSON line (calls, throughput_per_s, p50_ms, p99_ms,
+    errors by wrk's kind, ...), and the CPU that wrk and ``server_pid`` used over the
+    run, in percent of one core. With ``body``, each request is a POST of it with an
+    id of its own. The token goes by the environment, never the command line."""
+    env = {**os.environ, "WRK_TOKEN": token, "WRK_METHOD": method}
+    if body is not None:
+        env.update(WRK_BODY=json.dumps(body), WRK_ID_PREFIX=f"bench-{uuid.uuid4().hex[:12]}")
+    command = [wrk_binary(), "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", f"--timeout={WRK_TIMEOUT}"]
+    command += ["--latency", "-s", WRK_SCRIPT, url]
+    began = time.perf_counter()
+    server = process_cpu_seconds(server_pid) if server_pid else None
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        with eventlet.Timeout(seconds + 60, RuntimeError(f"wrk did not finish within {seconds + 60:g}s")):
+            output = process.stdout.read().decode(errors="replace")  # to the end: wrk has exited, or is exiting
+            client = exited_cpu_seconds(process.pid)
+        wall = time.perf_counter() - began
+        used = {"client_cpu_percent": round(100 * client / wall, 1)}
+        if server_pid:
+            used["server_cpu_percent"] = round(100 * (process_cpu_seconds(server_pid) - server) / wall, 1)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        process.stdout.close()
+    lines = [line for line in output.splitlines() if line.startswith("{")]
+    if process.returncode != 0 or not lines:
+        raise RuntimeError(f"wrk failed (exit {process.returncode}): {output.strip()[-2000:]}")
+    return {**json.loads(lines[-1]), **used}
+
+
+def http_load(spec):
+    """One run of bench/http_load.py (plain sockets, not in this eventlet-patched
+    process); its JSON result. Failed connections come back counted in the result;
+    only a load generator that could not run raises."""
+    budget = 60 + float(spec.get("warmup", 0)) + float(spec.get("seconds", 0)) + float(spec.get("hold_seconds", 0))
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "http_load.py")],
+        input=json.dumps(spec),
+        capture_output=True,
+        text=True,
+        timeout=budget,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"http_load ({spec['mode']}) failed: {done.stderr.strip()[-2000:]}")
+    return json.loads(done.stdout)
+
+
+def gateway_row(url, token, concurrency, request, server_pid):
+    """A gateway row: a 1 s warm-up run of wrk, then the measured one. Responses of
+    400 and above and failed connections are counted in ``errors`` (``error_kinds``:
+    wrk's kinds, "status" for those responses), never raised; ``calls`` and
+    ``throughput_per_s`` are the other responses, ``p50_ms`` and ``p99_ms`` of all."""
+    warmup = run_wrk(url, token, concurrency, 1, **request)
+    run = run_wrk(url, token, concurrency, SECONDS, **request, server_pid=server_pid)
+    return {
+        "concurrency": concurrency,
+        "calls": run["calls"],
+        "throughput_per_s": run["throughput_per_s"],
+        "p50_ms": run["p50_ms"],
+        "p99_ms": run["p99_ms"],
+        "errors": sum(run["errors"].values()),
+        "error_kinds": {kind: count for kind, count in run["errors"].items() if count},
+        "warmup_errors": sum(warmup["errors"].values()),
+        "client_cpu_percent": run["client_cpu_percent"],
+        "server_cpu_percent": run["server_cpu_percent"],
+        "requests": run["requests"],
+        "duration_s": run["duration_s"],
+    }
+
+
+def measure_gateway(platform, token):
+    """The same calls through the HTTP gateway, from wrk (a process of its own, in C),
+    once the event pipeline has caught up: /v1/users/me, idle keep-alive connections
+    (bench/http_load.py), then bookings (each a new id), at concurrency 1 before the
+    higher level as the RPC rows do."""
+    wait_for_backlog()
+    results = {}
+    url, pid = platform.gateway_url, platform.gateway_pid
+    rows = (
+        ("gateway_me", "/v1/users/me", {"method": "GET"}, (1, 64)),
+        ("gateway_create", "/v1/consignments", {"method": "POST", "body": CONSIGNMENT}, (1, 16)),
+    )
+    for name, path, request, levels in rows:
+        results[name] = {}
+        for concurrency in levels:
+            say(f"{name} at concurrency {concurrency} over HTTP, with wrk ({SECONDS:g}s)")
+            results[name][f"c{concurrency}"] = gateway_row(url + path, token, concurrency, request, pid)
+        if name == "gateway_me":
+            say(f"gateway CPU with {IDLE_CONNECTIONS} idle keep-alive connections ({min(SECONDS, 30):g}s)")
+            results["gateway_idle_keepalive"] = http_load(
+                {
+                    "mode": "idle",
+                    "host": "127.0.0.1",
+                    "port": int(url.rsplit(":", 1)[1]),
+                    "connections": IDLE_CONNECTIONS,
+                    # within the gateway's keep-alive timeout (GATEWAY_KEEP_ALIVE_SECONDS, 60 by default)
+                    "hold_seconds": min(SECONDS, 30),
+                    "pid": pid,
+                }
+            )
     return results
 
 
@@ -355,6 +541,10 @@ def measure_event_lag(rpc, count=60):
     }
 
 
+def ratio(numerator, denominator):
+    return numerator / denominator if denominator else float("nan")
+
+
 def targets(results):
     echo_bound = results["echo"]["c16"]["throughput_per_s"] / 3
     create_ratio = results["create"]["c16"]["throughput_per_s"] / echo_bound
@@ -364,6 +554,13 @@ def targets(results):
     flood = results["validate_under_login_flood"]
     flood_ratio = flood["loaded_p99_ms"] / flood["idle_p99_ms"]
     lag = results["event_lag"]["p99_ms"]
+    gateway_create, me = results["gateway_create"], results["gateway_me"]
+    http_ratio = ratio(gateway_create["c16"]["throughput_per_s"], results["create"]["c16"]["throughput_per_s"])
+    http_errors = gateway_create["c16"]["errors"]
+    me_ratio = ratio(me["c64"]["p99_ms"], me["c1"]["p99_ms"])
+    me_errors = me["c1"]["errors"] + me["c64"]["errors"]
+    idle = results["gateway_idle_keepalive"]
+    idle_errors = idle["errors"]  # connections that failed to open or to answer included
     return {
         "create_c16_vs_echo_over_3": {
             "value": round(create_ratio, 2),
@@ -374,17 +571,36 @@ def targets(results):
         "validate_p99_loaded_vs_idle": {"value": round(load_ratio, 2), "target": "<= 2", "holds": load_ratio <= 2},
         "validate_p99_flood_vs_idle": {"value": round(flood_ratio, 2), "target": "<= 2", "holds": flood_ratio <= 2},
         "event_lag_p99_ms": {"value": lag, "target": "< 250", "holds": lag < 250},
+        # A gateway target holds only if its rows had no errors; "errors" counts them.
+        "gateway_create_c16_vs_rpc_create_c16": {
+            "value": round(http_ratio, 2),
+            "target": ">= 0.85",
+            "holds": http_ratio >= 0.85 and not http_errors,
+            "errors": http_errors,
+        },
+        "gateway_me_p99_c64_vs_c1": {
+            "value": round(me_ratio, 2),
+            "target": "<= 3",
+            "holds": me_ratio <= 3 and not me_errors,
+            "errors": me_errors,
+        },
+        "gateway_idle_keepalive_cpu_percent": {
+            "value": idle["cpu_percent"],
+            "target": "< 5",
+            "holds": idle["cpu_percent"] < 5 and not idle_errors,
+            "errors": idle_errors,
+        },
     }
 
 
 def table(results):
-    rows = [("row", "conc.", "calls/s", "p50 ms", "p99 ms")]
+    rows = [("row", "conc.", "calls/s", "p50 ms", "p99 ms", "errors")]
     for name in ("echo", "create", "validate", "login"):
         for concurrency in ("c1", "c16"):
             r = results[name][concurrency]
-            rows.append((name, concurrency[1:], r["throughput_per_s"], r["p50_ms"], r["p99_ms"]))
+            rows.append((name, concurrency[1:], r["throughput_per_s"], r["p50_ms"], r["p99_ms"], ""))
     loaded = results["validate_under_login_load"]["loaded"]
-    rows.append(("validate under login load", "1", loaded["throughput_per_s"], loaded["p50_ms"], loaded["p99_ms"]))
+    rows.append(("validate under login load", "1", loaded["throughput_per_s"], loaded["p50_ms"], loaded["p99_ms"], ""))
     flooded = results["validate_under_login_flood"]["loaded"]
     rows.append(
         (
@@ -393,16 +609,35 @@ def table(results):
             flooded["throughput_per_s"],
             flooded["p50_ms"],
             flooded["p99_ms"],
+            "",
         )
     )
-    rows.append(("raw bcrypt.checkpw (bound)", str(os.cpu_count()), results["login"]["raw_bcrypt_per_s"], "", ""))
+    rows.append(("raw bcrypt.checkpw (bound)", str(os.cpu_count()), results["login"]["raw_bcrypt_per_s"], "", "", ""))
     lag = results["event_lag"]
-    rows.append(("event lag (create -> mail)", "1", "", lag["p50_ms"], lag["p99_ms"]))
-    lines = [f"{a:<32} {b:>5} {c!s:>9} {d!s:>9} {e!s:>9}" for a, b, c, d, e in rows]
+    rows.append(("event lag (create -> mail)", "1", "", lag["p50_ms"], lag["p99_ms"], ""))
+    gateway_rows = (("gateway_create", "gateway POST /v1/consignments"), ("gateway_me", "gateway GET /v1/users/me"))
+    for name, label in gateway_rows:
+        for concurrency, r in results[name].items():
+            rows.append((label, concurrency[1:], r["throughput_per_s"], r["p50_ms"], r["p99_ms"], r["errors"]))
+    lines = [f"{a:<32} {b:>5} {c!s:>9} {d!s:>9} {e!s:>9} {f!s:>6}" for a, b, c, d, e, f in rows]
+    idle = results["gateway_idle_keepalive"]
+    lines.append(
+        f"gateway idle keep-alive: {idle['connections']} connections held {idle['hold_s']:g}s,"
+        f" gateway CPU {idle['cpu_percent']}% (before opening them {idle['baseline_cpu_percent']}%),"
+        f" {idle['threads']} threads, {idle['still_open']} still open after, {idle['errors']} errors"
+    )
+    for name in ("gateway_create", "gateway_me"):
+        for concurrency, r in results[name].items():
+            if r["errors"] or r["warmup_errors"]:
+                lines.append(f"{name} {concurrency} errors: {r['error_kinds']} (warm-up: {r['warmup_errors']})")
+    if idle["error_kinds"]:
+        lines.append(f"gateway_idle_keepalive errors: {idle['error_kinds']}")
     lines.append("")
     for name, target in results["targets"].items():
+        errors = f" ({target['errors']} errors)" if target.get("errors") else ""
         lines.append(
-            f"{name:<32} {target['value']!s:>9} (target {target['target']}): {'holds' if target['holds'] else 'MISSED'}"
+            f"{name:<36} {target['value']!s:>9} (target {target['target']}): {'holds' if target['holds'] else 'MISSED'}"
+            + errors
         )
     return "\n".join(lines)
 
@@ -413,11 +648,12 @@ def main():
     platform = Platform()
     clients = Clients()
     try:
+        wrk_binary()  # before the platform starts: missing, it is installed or the bench stops
         say("starting the platform (own vhost, databases, stream)")
         platform.reset_stores()
         platform.start_all()
         platform.wait_ready()
-        results = measure(clients)
+        results = measure(clients, platform)
         platform.check_alive()
     except Exception as exc:
         say(f"failed: {exc}")

@@ -8,9 +8,14 @@
 #
 # Which engine: the one DOCKER_HOST points at, when set (it must answer); else the
 # one on the default socket, when it answers; else (root, Debian-like) a private
-# dockerd, installed from Debian packages (docker.io) if missing, whose data, exec
-# root, socket, pid file and log all live under $SHIPPY_INFRA_DIR/docker
-# (default .infra/docker, git-ignored). `down` stops that one by its pid file.
+# dockerd, installed from Debian packages (docker.io) if missing, whose exec root,
+# socket, pid file and log live under $SHIPPY_INFRA_DIR/docker (default
+# .infra/docker, git-ignored). `down` stops that one by its pid file.
+#
+# Its images and build cache are a cache, like pip's: they outlive the clone, in
+# $SHIPPY_DOCKER_DATA (default /var/cache/shippy/docker), which one private
+# engine at a time uses: the engine holds a lock on it while it runs. Should
+# another clone's engine hold it, this one keeps its own under .infra/docker/data.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,6 +26,7 @@ LOGS=$STATE/log
 PIDFILE=$RUN/dockerd.pid
 SOCKET=$DIR/docker.sock
 PRIVATE_HOST=unix://$SOCKET
+CACHE_DATA=${SHIPPY_DOCKER_DATA:-/var/cache/shippy/docker}
 
 log() { printf 'docker: %s\n' "$*" >&2; }
 die() {
@@ -67,10 +73,17 @@ start_private() {
     command -v dockerd >/dev/null || install_engine
     command -v docker >/dev/null || die "dockerd is installed but no docker client is on PATH"
     mkdir -p "$DIR/data" "$DIR/exec" "$RUN" "$LOGS"
-    rm -f "$SOCKET"
-    log "starting a private dockerd (data in $DIR, socket $SOCKET)"
-    setsid nohup dockerd \
-        --data-root "$DIR/data" \
+    mkdir -p "$CACHE_DATA" 2>/dev/null || CACHE_DATA=$DIR/data
+    rm -f "$SOCKET" "$DIR/data-root"
+    log "starting a private dockerd (socket $SOCKET)"
+    # The shell takes the cache's lock, then becomes dockerd, which keeps it while it runs.
+    # shellcheck disable=SC2016
+    setsid nohup bash -c '
+        exec 9>"$1.lock"
+        if flock -n 9; then data=$1; else exec 9>&-; data=$2; fi
+        echo "$data" >"$3"
+        shift 3
+        exec dockerd --data-root "$data" "$@"' _ "$CACHE_DATA" "$DIR/data" "$DIR/data-root" \
         --exec-root "$DIR/exec" \
         --pidfile "$DIR/dockerd.pid" \
         --host "$PRIVATE_HOST" \
@@ -89,6 +102,7 @@ start_private() {
         fi
         sleep 0.5
     done
+    log "private dockerd answers (images and build cache in $(cat "$DIR/data-root"), socket $SOCKET)"
 }
 
 # up: print the DOCKER_HOST to use on stdout ("" = the default socket).

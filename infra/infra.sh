@@ -8,6 +8,13 @@
 # Data, logs, pid files and built binaries live under $SHIPPY_INFRA_DIR
 # (default: .infra/ in the repo, git-ignored). A server that already answers on
 # its port is reused and never stopped by `down`.
+#
+# RabbitMQ is closed: on a broker this script runs, guest is deleted and each
+# service, the gateway and operators get an account of their own with only the
+# rights they need (shippy_common.broker), plus an administrator (shippy-admin)
+# for this script, the tests and the bench. Their passwords are made once and
+# kept in $SHIPPY_INFRA_DIR/rabbitmq/accounts.env (mode 0600), which make run
+# (infra/with-broker-account), the tests and the bench read.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -96,10 +103,18 @@ rabbitmqctl() {
     RABBITMQ_NODENAME=$RABBITMQ_NODE "$RABBITMQ_BIN/rabbitmqctl" -n "$RABBITMQ_NODE" "$@"
 }
 
+RABBITMQ_ACCOUNTS=$STATE/rabbitmq/accounts.env
+
 rabbitmq_up() {
     if port_open 5672; then
-        log "RabbitMQ: reusing the server on 127.0.0.1:5672"
-        port_open 15672 || log "RabbitMQ: warning: no management API on 15672 (rabbitmq-plugins enable rabbitmq_management); the tests need it"
+        if rabbitmq_ours; then
+            log "RabbitMQ: reusing the server make infra started on 127.0.0.1:5672"
+            rabbitmq_accounts ours
+        else
+            log "RabbitMQ: reusing the server on 127.0.0.1:5672 (not started by make infra: nothing on it is deleted)"
+            port_open 15672 || log "RabbitMQ: warning: no management API on 15672 (rabbitmq-plugins enable rabbitmq_management); the tests need it"
+            rabbitmq_accounts foreign
+        fi
         return
     fi
     [ -x "$RABBITMQ_BIN/rabbitmq-server" ] || apt_install rabbitmq-server
@@ -122,6 +137,82 @@ EOF
         start_daemon rabbitmq "$RABBITMQ_BIN/rabbitmq-server"
     wait_until RabbitMQ 120 "$LOGS/rabbitmq.log" "$RUN/rabbitmq.pid" port_open 5672
     wait_until "RabbitMQ management" 60 "$LOGS/rabbitmq.log" "$RUN/rabbitmq.pid" port_open 15672
+    rabbitmq_accounts ours
+}
+
+# A broker this script started (and `down` stops).
+rabbitmq_ours() { [ -f "$RUN/rabbitmq.pid" ] && kill -0 "$(cat "$RUN/rabbitmq.pid")" 2>/dev/null; }
+
+# broker_accounts ARGS...: shippy_common.broker's console script, on the accounts file.
+broker_accounts() {
+    "$VENV/bin/python" -m shippy_common.broker --env-file "$RABBITMQ_ACCOUNTS" "$@"
+}
+
+env_value() { sed -n "s/^$2=//p" "$1" | tail -n 1; } # FILE KEY
+
+# rabbitmq_admin: make the accounts file's administrator on the broker this script
+# runs, with rabbitmqctl (which works without any account). The password goes
+# through stdin, never a command line (ps shows those).
+rabbitmq_admin() {
+    local user password
+    user=$(env_value "$RABBITMQ_ACCOUNTS" SHIPPY_RABBITMQ_ADMIN_USER)
+    password=$(env_value "$RABBITMQ_ACCOUNTS" SHIPPY_RABBITMQ_ADMIN_PASSWORD)
+    log "RabbitMQ: making the administrator $user"
+    if ! printf '%s\n' "$password" | rabbitmqctl add_user "$user" >/dev/null 2>&1; then
+        printf '%s\n' "$password" | rabbitmqctl change_password "$user" >/dev/null ||
+            die "RabbitMQ: cannot set the password of $user with rabbitmqctl"
+    fi
+    rabbitmqctl set_user_tags "$user" administrator >/dev/null &&
+        rabbitmqctl set_permissions -p / "$user" '.*' '.*' '.*' >/dev/null ||
+        die "RabbitMQ: cannot make $user an administrator with rabbitmqctl"
+}
+
+rabbitmq_apply() { # ARGS... for `apply`
+    local out
+    out=$(broker_accounts apply "$@") || die "RabbitMQ: the accounts could not be applied (above)"
+    while IFS= read -r line; do log "RabbitMQ: $line"; done <<<"$out"
+}
+
+rabbitmq_close_instructions() {
+    local user
+    user=$(env_value "$RABBITMQ_ACCOUNTS" SHIPPY_RABBITMQ_ADMIN_USER)
+    log "RabbitMQ: to give Shippy its accounts there, as that server's operator:"
+    log "  rabbitmqctl add_user $user   (type the password: SHIPPY_RABBITMQ_ADMIN_PASSWORD in $RABBITMQ_ACCOUNTS)"
+    log "  rabbitmqctl set_user_tags $user administrator; rabbitmqctl set_permissions -p / $user '.*' '.*' '.*'"
+    log "  then make infra again (it makes the accounts), and rabbitmqctl delete_user guest"
+}
+
+# rabbitmq_accounts ours|foreign: the accounts file (passwords made once, kept),
+# and the accounts on the broker. On a broker this script runs: the administrator,
+# every account, guest deleted. On another: the accounts if the file's
+# administrator may make them, nothing deleted; else make run and the tests use
+# guest there, and the operator is told what to do.
+rabbitmq_accounts() {
+    [ -x "$VENV/bin/python" ] || die "RabbitMQ: $VENV/bin/python is missing; run 'make venv' first"
+    mkdir -p "$(dirname "$RABBITMQ_ACCOUNTS")"
+    broker_accounts init >/dev/null || die "RabbitMQ: cannot write $RABBITMQ_ACCOUNTS"
+    local who
+    who=$(broker_accounts probe)
+    if [ "$1" = ours ]; then
+        [ "$who" = admin ] || rabbitmq_admin
+        rabbitmq_apply --delete-guest
+        log "RabbitMQ: closed; the accounts' passwords are in $RABBITMQ_ACCOUNTS"
+        return
+    fi
+    case "$who" in
+    admin)
+        rabbitmq_apply
+        ;;
+    guest)
+        broker_accounts init --as-guest >/dev/null
+        log "RabbitMQ: warning: this server has no Shippy administrator: make run and the tests sign in as guest there"
+        rabbitmq_close_instructions
+        ;;
+    *)
+        log "RabbitMQ: warning: neither $(env_value "$RABBITMQ_ACCOUNTS" SHIPPY_RABBITMQ_ADMIN_USER) nor guest may use its management API on 15672: make run and the tests will be refused"
+        rabbitmq_close_instructions
+        ;;
+    esac
 }
 
 rabbitmq_down() {

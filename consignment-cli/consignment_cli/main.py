@@ -3,30 +3,56 @@
     consignment-cli consignment.json <token>
     consignment-cli consignment.json --token <token>     (or SHIPPY_TOKEN=...)
 
-Without an "id" in the file, one is chosen here, so that a retry of the same
-run cannot book twice. Talks to consignment_service over RabbitMQ at $AMQP_URI.
+Talks HTTP to the Shippy API (gateway-service) at $SHIPPY_API_URL (default
+http://127.0.0.1:8080): ``POST /v1/consignments``, then ``GET /v1/consignments``
+page after page; each request waits up to $SHIPPY_API_TIMEOUT seconds (default
+30). Needs no broker credentials.
+
+A file's own "id" is its booking's id: sending the file again answers that same
+booking. Without one, the id is chosen here and remembered for the file's exact
+content and the user until the booking succeeds, in the state folder
+($SHIPPY_CLI_STATE_DIR, else $XDG_STATE_HOME/shippy, else ~/.local/state/shippy;
+see ``consignment_cli.bookings``): a re-run after a timeout, a 5xx or an
+unreachable API sends the same id and books once; a run after a success books
+a new consignment. An unwritable state folder is a warning, not a refusal.
 """
 
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 from typing import Any
 
 import click
 
-from shippy_common.client import EXIT_USAGE, ClientError, cluster, print_json, reports_errors
+from consignment_cli.bookings import BookingIds, booking_key
+from shippy_common.client import (
+    EXIT_USAGE,
+    ApiClient,
+    ClientError,
+    connect,
+    print_json,
+    reports_errors,
+    shown_url,
+    unexpected,
+    warn,
+)
 
 MAX_FILE_BYTES = 1_000_000
+#: Consignments asked for per request when listing (the API's largest page).
+PAGE_SIZE = 200
+#: What the lines printed here need of a booking, and of a listed consignment.
+BOOKED_FIELDS = ("id", "vessel_id", "weight", "description", "containers")
+LISTED_FIELDS = ("id", "vessel_id", "weight", "description")
 
 
-def read_consignment(path: Path) -> dict[str, Any]:
-    """The consignment in ``path``, with an id; ``ClientError`` (exit 2) if unusable."""
+def read_consignment(path: Path) -> tuple[dict[str, Any], bytes]:
+    """The consignment in ``path`` and the file's bytes; ``ClientError`` (exit 2) if unusable."""
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise ClientError(f"{path} is larger than {MAX_FILE_BYTES} bytes", EXIT_USAGE)
-        text = path.read_text(encoding="utf-8")
+        content = path.read_bytes()
+        text = content.decode("utf-8")
     except FileNotFoundError:
         raise ClientError(f"{path}: no such file", EXIT_USAGE) from None
     except IsADirectoryError:
@@ -40,8 +66,34 @@ def read_consignment(path: Path) -> dict[str, Any]:
         raise ClientError(f"{path} is not valid JSON: {exc.msg} at {where}", EXIT_USAGE) from None
     if not isinstance(consignment, dict):
         raise ClientError(f"{path} must hold one JSON object, not {type(consignment).__name__}", EXIT_USAGE)
-    consignment.setdefault("id", str(uuid.uuid4()))
-    return consignment
+    return consignment, content
+
+
+def book(api: ApiClient, consignment: dict[str, Any], content: bytes, token: str, ids: BookingIds) -> dict[str, Any]:
+    """Book ``consignment`` (the file's ``content``) for ``token``'s user. Without an
+    id of its own it is sent with the id ``ids`` remember for this file and user,
+    which is forgotten once the booking succeeded."""
+    if consignment.get("id") is not None:
+        return _create(api, consignment)
+    key = booking_key(content, token)
+    created = _create(api, {**consignment, "id": ids.id_for(key)})
+    ids.forget(key)
+    return created
+
+
+def _create(api: ApiClient, consignment: dict[str, Any]) -> dict[str, Any]:
+    created = api.call("POST", "/v1/consignments", body=consignment, expect=BOOKED_FIELDS)
+    containers = created["containers"]
+    if not isinstance(containers, list) or not all(
+        isinstance(container, dict) and "customer_id" in container and "origin" in container for container in containers
+    ):
+        raise unexpected("POST /v1/consignments", shown_url(api.url))
+    return created
+
+
+def my_consignments(api: ApiClient) -> list[dict[str, Any]]:
+    """The caller's consignments, newest first, every page of them."""
+    return list(api.pages("/v1/consignments", PAGE_SIZE, expect=LISTED_FIELDS))
 
 
 def describe(consignment: dict[str, Any]) -> list[str]:
@@ -64,14 +116,29 @@ def describe(consignment: dict[str, Any]) -> list[str]:
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 @reports_errors
 def cli(file: Path, token_argument: str | None, token: str | None, as_json: bool) -> None:
-    """Book the consignment described in FILE, then list your consignments."""
+    """Book the consignment described in FILE, then list your consignments.
+
+    Without an "id" in FILE, the booking's id is chosen here and kept until
+    the booking succeeds, for FILE's exact content and your account, in the
+    state folder ($SHIPPY_CLI_STATE_DIR, else $XDG_STATE_HOME/shippy, else
+    ~/.local/state/shippy): running the command again after a timeout, a
+    server error or an unreachable API sends the same id and books once;
+    running it again after a success books a new consignment. With an "id"
+    in FILE, every run is that one booking.
+
+    The API is at $SHIPPY_API_URL (default http://127.0.0.1:8080); each
+    request waits up to $SHIPPY_API_TIMEOUT seconds (default 30).
+
+    Exit status: 0 booked, 1 refused or failed (invalid token, no vessel with
+    room, API unreachable or failing), 2 bad usage or a bad FILE.
+    """
     token = token_argument or token
     if not token:
         raise ClientError("no token: pass it after the file, with --token, or in SHIPPY_TOKEN", EXIT_USAGE)
-    consignment = read_consignment(file)
-    with cluster(token) as rpc:
-        created = rpc.consignment_service.create_consignment(consignment)
-        mine = rpc.consignment_service.get_consignments()
+    consignment, content = read_consignment(file)
+    with connect(token) as api:
+        created = book(api, consignment, content, token, BookingIds.in_state_folder(warn))
+        mine = my_consignments(api)
     if as_json:
         print_json({"created": created, "consignments": mine})
         return

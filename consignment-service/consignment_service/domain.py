@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
+
+CONSIGNMENT_ID_NAMESPACE = uuid.UUID("5b0e8f4e-4a8e-4c43-9d0c-5d1b3f6c9a21")
+
+
+def default_consignment_id(owner_id: str, message_id: str | None) -> str:
+    """The id of a consignment sent without one: derived from the request
+    message, which a redelivered copy shares, so booking it again books nothing twice."""
+    return str(uuid.uuid5(CONSIGNMENT_ID_NAMESPACE, f"{owner_id}/{message_id or uuid.uuid4()}"))
 
 
 @dataclass(frozen=True)

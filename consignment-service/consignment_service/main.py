@@ -17,6 +17,7 @@ def main() -> None:
 def relay() -> None:
     """Console script ``consignment-outbox-relay``: consignment events from MongoDB to NATS."""
     from consignment_service.outbox import open_outbox
+    from shippy_common.mongo import MongoSettings
     from shippy_common.relay import run_relay
 
-    run_relay(Path(__file__).with_name("config.yml"), open_outbox, waits_for=("mongodb",))
+    run_relay(Path(__file__).with_name("config.yml"), MongoSettings.from_config, open_outbox, waits_for=("mongodb",))

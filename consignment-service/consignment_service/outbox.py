@@ -37,5 +37,5 @@ class MongoOutbox:
         )
 
 
-def open_outbox(config: dict[str, Any]) -> MongoOutbox:
-    return MongoOutbox(connect_database(MongoSettings.from_config(config))["consignments"])
+def open_outbox(mongo: MongoSettings) -> MongoOutbox:
+    return MongoOutbox(connect_database(mongo)["consignments"])

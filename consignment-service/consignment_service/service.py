@@ -4,7 +4,6 @@ whose token user_service accepts (``current_user``), before anything else."""
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +12,7 @@ from werkzeug.wrappers import Request, Response
 
 from consignment_service import services
 from consignment_service.dependencies import ConsignmentStore, VesselService
+from consignment_service.domain import default_consignment_id
 from consignment_service.schemas import ConsignmentRef, NewConsignment
 from consignment_service.settings import ConsignmentSettings
 from shippy_common.auth import RpcCurrentUser
@@ -32,9 +32,6 @@ from shippy_common.settings import Settings
 from shippy_common.timer import every
 
 log = logging.getLogger("consignment_service")
-
-#: Namespace of the ids derived for consignments sent without one.
-CONSIGNMENT_ID_NAMESPACE = uuid.UUID("5b0e8f4e-4a8e-4c43-9d0c-5d1b3f6c9a21")
 
 
 def _now() -> datetime:
@@ -56,10 +53,7 @@ class ConsignmentService:
     @rpc(expected_exceptions=(Unauthorized, ValidationError, NoVesselAvailable, AlreadyExists, ServiceUnavailable))
     def create_consignment(self, consignment: Any) -> dict[str, Any]:
         owner = self.current_user.caller
-        # Without an id from the client, the id comes from the request message,
-        # which a redelivered copy shares: booking it again books nothing twice.
-        message_id = self.message_id or str(uuid.uuid4())
-        default_id = str(uuid.uuid5(CONSIGNMENT_ID_NAMESPACE, f"{owner.id}/{message_id}"))
+        default_id = default_consignment_id(owner.id, self.message_id)
         request = parse(NewConsignment, consignment, name="consignment").to_domain(default_id)
         return services.create_consignment(self.consignments, self.vessels, owner, request, now=_now).to_dict()
 

@@ -45,7 +45,6 @@ READINESS_PROBES: dict[str, tuple[str, tuple[Any, ...]]] = {
 }
 
 v1 = APIRouter(prefix="/v1", route_class=JsonRoute)
-AUTHENTICATED = (401,)
 
 
 @v1.post(
@@ -106,8 +105,8 @@ async def get_user(user_id: Annotated[str, Path(max_length=100)], rpc: CallersRp
 )
 async def list_users(
     rpc: CallersRpc,
-    limit: Annotated[int, Query(ge=1, le=schemas.MAX_USER_PAGE_SIZE)] = schemas.USER_PAGE_SIZE,
-    cursor: Annotated[str | None, Query(max_length=schemas.MAX_CURSOR_LENGTH)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)] = None,
 ) -> Any:
     return await rpc("user_service", "get_all", limit=limit, cursor=cursor)
 

@@ -25,7 +25,7 @@ from limits.strategies import RateLimiter
 
 from gateway_service.problems import Problem, unauthenticated
 from gateway_service.rpc import RpcClient
-from shippy_common.auth import TOKEN_CONTEXT_KEY
+from shippy_common.auth import NO_TOKEN, TOKEN_CONTEXT_KEY
 from shippy_common.logs import REQUEST_ID_CONTEXT_KEY
 
 MAX_TOKEN_LENGTH = 4096
@@ -44,7 +44,7 @@ async def access_token(
 ) -> str:
     """The bearer token of the request, or 401 with ``WWW-Authenticate: Bearer``."""
     if "authorization" not in request.headers:
-        raise unauthenticated("no access token sent", error="")
+        raise unauthenticated(NO_TOKEN, error="")
     if credentials is None:
         raise unauthenticated("the Authorization header must be: Bearer <token>", error="invalid_request")
     token = credentials.credentials

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import json
 import uuid
 
 from shippy_common.logs import sane_request_id
+from shippy_common.token_subject import token_subject
 
 #: Namespace of consignment ids derived from an ``Idempotency-Key`` (uuid5).
 IDEMPOTENCY_NAMESPACE = uuid.UUID("0c6b9a57-3f0e-4c1e-9a43-6f2f1d8e7b10")
@@ -18,22 +15,6 @@ MAX_IDEMPOTENCY_KEY_LENGTH = 200
 def request_id_for(sent: str | None) -> str:
     """The client's ``X-Request-ID`` if it is sane (at most 64 letters, digits, ``._:-``), else a new one."""
     return sane_request_id(sent) or uuid.uuid4().hex
-
-
-def token_subject(token: str) -> str:
-    """Whom ``token`` names, for deriving ids only: its JWT ``sub`` read *unverified*
-    (the service that books verifies the token and refuses a consignment id owned by
-    someone else), or a digest of the whole token when it has no readable ``sub``."""
-    parts = token.split(".")
-    if len(parts) == 3:
-        try:
-            payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-        except (ValueError, binascii.Error):
-            payload = None
-        subject = payload.get("sub") if isinstance(payload, dict) else None
-        if isinstance(subject, str) and 0 < len(subject) <= 100:
-            return f"sub:{subject}"
-    return "token:" + hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def consignment_id_for(idempotency_key: str, token: str) -> str:

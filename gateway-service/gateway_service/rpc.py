@@ -11,7 +11,9 @@ rebuilt by name, as nameko does for a registered class.
 Each call has a deadline: the reply is awaited ``timeout`` seconds, the request
 expires in RabbitMQ after as long, and the deadline (Unix seconds, rounded up:
 RabbitMQ's client encodes floats in headers as 32-bit) travels as context data
-``deadline``, so a service drops a call nobody waits for. Calls are published
+``deadline``, so a service drops a call nobody waits for. The exchange is
+declared passively: the gateway's RabbitMQ account may only publish the public
+calls and read its own replies (``shippy_common.broker``). Calls are published
 mandatory with publisher confirms: a method no running or declared service
 answers is refused by RabbitMQ at once (``ServiceUnavailable``), not waited for.
 
@@ -34,6 +36,13 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 from aio_pika.exceptions import CONNECTION_EXCEPTIONS, DeliveryError, PublishError
+from aiormq.exceptions import (
+    AuthenticationError,
+    ChannelAccessRefused,
+    ChannelNotFoundEntity,
+    ConnectionNotAllowed,
+    ProbableAuthenticationError,
+)
 
 from shippy_common.config import redact_url
 from shippy_common.errors import SHIPPY_ERRORS, InternalError, ServiceUnavailable, ShippyError
@@ -114,19 +123,29 @@ class RpcClient:
             except CONNECTION_EXCEPTIONS as exc:
                 delay = RECONNECT_DELAYS[min(attempt, len(RECONNECT_DELAYS) - 1)]
                 attempt += 1
-                log.warning(
-                    "RabbitMQ at %s does not answer (%s); retrying in %gs",
-                    redact_url(self.amqp_uri),
-                    type(exc).__name__,
-                    delay,
-                )
+                log.warning("%s; retrying in %gs", self._why_not_connected(exc), delay)
                 await asyncio.sleep(delay)
+
+    def _why_not_connected(self, exc: BaseException) -> str:
+        where = f"RabbitMQ at {redact_url(self.amqp_uri)}"
+        if isinstance(exc, ChannelNotFoundEntity):
+            return f"{where}: the exchange {EXCHANGE} does not exist yet (no service has declared it)"
+        if isinstance(exc, AuthenticationError | ProbableAuthenticationError):
+            return f"{where} refused the gateway's login (the user or password of AMQP_URI)"
+        if isinstance(exc, ConnectionNotAllowed):
+            return f"{where} refused the gateway's account the vhost of AMQP_URI"
+        if isinstance(exc, ChannelAccessRefused):
+            return f"{where} refused the gateway's account a right it needs ({' '.join(str(exc).split())[:200]})"
+        return f"{where} does not answer ({type(exc).__name__})"
 
     async def _connect(self) -> None:
         connection = await aio_pika.connect_robust(self.amqp_uri, client_properties={"connection_name": self.name})
         try:
             channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-            exchange = await channel.declare_exchange(EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
+            # Passively: the gateway's account may neither declare nor delete the exchange
+            # (shippy_common.broker). The services declare it, and so does the accounts'
+            # set-up; until it exists this fails (NOT_FOUND) and the connection is retried.
+            exchange = await channel.declare_exchange(EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True, passive=True)
             queue = await channel.declare_queue(
                 f"rpc.reply-{self.name}-{self._reply_to}", exclusive=True, auto_delete=True
             )

@@ -21,9 +21,6 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 MAX_EMAIL_LENGTH = 254
 MIN_PASSWORD_CHARACTERS = 8
 MAX_PASSWORD_BYTES = 72
-USER_PAGE_SIZE = 50
-MAX_USER_PAGE_SIZE = 200
-MAX_CURSOR_LENGTH = 200
 # consignment_service
 MAX_CONTAINERS = 1000
 MAX_WEIGHT = 10**9

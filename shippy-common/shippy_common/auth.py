@@ -27,6 +27,8 @@ from shippy_common.rpc import timed_service_proxy
 from shippy_common.settings import settings_of
 
 TOKEN_CONTEXT_KEY = "authorization"
+#: Why a call that needs a caller and carries no token is refused.
+NO_TOKEN = "no access token sent"
 CUSTOMER = "customer"
 ADMIN = "admin"
 ROLES = (CUSTOMER, ADMIN)
@@ -76,7 +78,7 @@ class CallerLookup:
         """The authenticated user; ``Unauthorized`` with why if there is none."""
         if self._caller is None:
             if self.token is None:
-                raise Unauthorized("no access token sent")
+                raise Unauthorized(NO_TOKEN)
             try:
                 self._caller = self._resolve(self.token)
             except InvalidToken as exc:

@@ -8,6 +8,7 @@ launcher read exactly the same settings.
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -16,6 +17,11 @@ import yaml
 from nameko.cli.main import setup_yaml_parser
 
 from shippy_common.errors import ShippyError
+
+#: Why ``AMQP_URI`` has no default, said when it is not set.
+AMQP_URI_HINT = (
+    " (no default: each service has its own RabbitMQ account; make run sets it from .infra/rabbitmq/accounts.env)"
+)
 
 
 class ConfigError(ShippyError):
@@ -66,3 +72,13 @@ def require_bool(config: dict[str, Any], key: str) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"{key} must be true or false, got {value!r}")
     return value
+
+
+def require_log_level(config: dict[str, Any], key: str = "LOG_LEVEL") -> str:
+    """A logging level name (``DEBUG``, ``info``, ...) in upper case; unset or empty is ``INFO``."""
+    value = config.get(key)
+    if value is None or value == "":
+        return "INFO"
+    if not isinstance(value, str) or value.upper() not in logging.getLevelNamesMapping():
+        raise ConfigError(f"{key} must be a logging level name (DEBUG, INFO, WARNING, ERROR), got {value!r}")
+    return value.upper()

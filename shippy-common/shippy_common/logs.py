@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextvars
 import logging
-import os
 import re
 import warnings
 
@@ -56,8 +55,12 @@ def quiet_dependency_warnings() -> None:
     warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
 
 
-def setup_logging(level: str | None = None) -> None:
-    level = (level or os.environ.get("LOG_LEVEL") or "INFO").upper()
+def setup_logging(level: str = "INFO") -> None:
+    """Send every log record to stderr at ``level`` (a name checked at start with
+    :func:`shippy_common.config.require_log_level`, from the process's settings).
+    A process calls it once with the default before it reads its configuration, so a
+    configuration error is still logged, then again with the configured level."""
+    level = level.upper()
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.addFilter(ExpectedErrorsWithoutTraceback())

@@ -23,11 +23,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, Self, TypeVar
 
 from shippy_common.aio import close_quietly, run_until_signalled, wait_unless_stopped
+from shippy_common.config import require_int, require_log_level
 from shippy_common.envelope import encode_event
-from shippy_common.heartbeat import beat
+from shippy_common.heartbeat import beat, heartbeat_file
 from shippy_common.servers import describe_failure
 from shippy_common.stream import StreamSettings, connect, ensure_stream, stream_settings
 
@@ -35,6 +38,30 @@ log = logging.getLogger(__name__)
 
 #: Failures through an event's own fault before the relay parks it.
 RELAY_MAX_ATTEMPTS = 3
+
+StoreSettings = TypeVar("StoreSettings")
+
+
+@dataclass(frozen=True)
+class RelaySettings:
+    """An outbox relay's settings, checked once at start from its service's
+    ``config.yml`` (the store's own settings are the service's)."""
+
+    stream: StreamSettings
+    #: ``RELAY_MAX_ATTEMPTS``: failures through an event's own fault before it is parked.
+    max_attempts: int = RELAY_MAX_ATTEMPTS
+    #: ``HEARTBEAT_FILE``: touched each round while connected; ``None``: no heartbeat.
+    heartbeat_file: Path | None = None
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Self:
+        return cls(
+            stream=stream_settings(config),
+            max_attempts=require_int(config, "RELAY_MAX_ATTEMPTS", minimum=1),
+            heartbeat_file=heartbeat_file(config),
+            log_level=require_log_level(config),
+        )
 
 
 class Outbox(Protocol):
@@ -71,23 +98,17 @@ def is_event_fault(exc: BaseException) -> bool:
 
 
 class OutboxRelay:
-    def __init__(
-        self,
-        outbox: Outbox,
-        settings: StreamSettings,
-        poll_interval: float = 0.05,
-        max_attempts: int = RELAY_MAX_ATTEMPTS,
-    ) -> None:
+    def __init__(self, outbox: Outbox, settings: RelaySettings, poll_interval: float = 0.05) -> None:
         self.outbox = outbox
         self.settings = settings
+        self.stream = settings.stream
         self.poll_interval = poll_interval
-        self.max_attempts = max_attempts
         self.failures: dict[str, int] = {}  # event id -> failures through its own fault
 
     async def publish(self, js: Any, event: dict[str, Any]) -> None:
         try:
             payload = encode_event(event)
-            subject = self.settings.subject(event["type"])
+            subject = self.stream.subject(event["type"])
             headers = {"Nats-Msg-Id": str(event["id"])}
         except (TypeError, ValueError, KeyError) as exc:
             raise UnpublishableEvent(describe_failure(exc)) from exc
@@ -116,10 +137,10 @@ class OutboxRelay:
         event_id, event_type = str(event.get("id")), str(event.get("type"))
         reason = describe_failure(exc)
         attempts = self.failures.get(event_id, 0) + 1
-        if attempts < self.max_attempts:
+        if attempts < self.settings.max_attempts:
             self.failures[event_id] = attempts
             raise EventNotPublished(
-                f"event {event_id} ({event_type}) failed, attempt {attempts} of {self.max_attempts}: {reason}"
+                f"event {event_id} ({event_type}) failed, attempt {attempts} of {self.settings.max_attempts}: {reason}"
             ) from exc
         await asyncio.to_thread(self.outbox.park, event, reason)
         self.failures.pop(event_id, None)
@@ -137,12 +158,12 @@ class OutboxRelay:
         while not stop.is_set():
             try:
                 if connection is None:
-                    connection = await connect(self.settings.nats_url, "shippy-outbox-relay")
+                    connection = await connect(self.stream.nats_url, "shippy-outbox-relay")
                     js = connection.jetstream(timeout=5)
-                    await ensure_stream(js, self.settings)
-                    log.info("relaying events to stream %s at %s", self.settings.name, self.settings.nats_url)
+                    await ensure_stream(js, self.stream)
+                    log.info("relaying events to stream %s at %s", self.stream.name, self.stream.nats_url)
                 sent = await self.relay_pending(js)
-                beat()
+                beat(self.settings.heartbeat_file)
                 delay = 0.5
                 if sent == 0:
                     await wait_unless_stopped(stop, self.poll_interval)
@@ -157,25 +178,33 @@ class OutboxRelay:
             await close_quietly(connection)
 
 
-def run_relay(config_file: Any, open_outbox: Callable[[dict[str, Any]], Outbox], waits_for: Sequence[str]) -> None:
-    """Console-script body of an outbox relay: ``open_outbox(config)`` gives the
-    service's :class:`Outbox`; runs until SIGTERM or Ctrl-C."""
+def run_relay(
+    config_file: Any,
+    store_settings: Callable[[dict[str, Any]], StoreSettings],
+    open_outbox: Callable[[StoreSettings], Outbox],
+    waits_for: Sequence[str],
+) -> None:
+    """Console-script body of an outbox relay: checks its :class:`RelaySettings`
+    and ``store_settings(config)`` (the service's own settings of its store) at
+    start, then ``open_outbox(store)`` gives the service's :class:`Outbox`; runs
+    until SIGTERM or Ctrl-C."""
     import sys
 
-    from shippy_common.config import ConfigError, load_config, require_int
+    from shippy_common.config import ConfigError, load_config
     from shippy_common.logs import setup_logging
     from shippy_common.servers import servers_from_config, wait_for
 
     setup_logging()
     try:
         config = load_config(config_file)
-        settings = stream_settings(config)
-        max_attempts = require_int(config, "RELAY_MAX_ATTEMPTS", minimum=1)
+        settings = RelaySettings.from_config(config)
+        store = store_settings(config)
         servers = servers_from_config(config, waits_for)
     except ConfigError as exc:
         print(f"outbox relay: configuration error: {exc}", file=sys.stderr)
         sys.exit(2)
+    setup_logging(settings.log_level)
     for server in servers:
         wait_for(server)
-    run_until_signalled(OutboxRelay(open_outbox(config), settings, max_attempts=max_attempts).run)
+    run_until_signalled(OutboxRelay(open_outbox(store), settings).run)
     log.info("outbox relay stopped")

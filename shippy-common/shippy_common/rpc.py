@@ -3,7 +3,8 @@
 ``rpc`` replaces nameko's entrypoint of the same name in every service:
 
 - A message on a service's queue that is not a well-formed call (no
-  ``reply_to`` or ``correlation_id``, a content type other than JSON, a body
+  ``reply_to`` or ``correlation_id``, a ``reply_to`` that is not a reply queue's
+  key, a content type other than JSON, a body
   that does not decode or is not ``{"args": [...], "kwargs": {...}}``, a huge
   body) is logged and dropped. nameko 2.14 reads those properties unchecked
   (upstream issue #753): such a message kills the service process, RabbitMQ
@@ -39,6 +40,7 @@ from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer
 from nameko.rpc import RPC_QUEUE_TEMPLATE, Rpc, RpcConsumer, RpcProxy, ServiceProxy, get_rpc_exchange
 
+from shippy_common.broker import REPLY_KEY
 from shippy_common.errors import InternalError, ServiceUnavailable, ShippyError
 from shippy_common.settings import settings_of
 
@@ -66,6 +68,10 @@ def unanswerable_reason(message: Any) -> str | None:
         value = properties.get(name)
         if not isinstance(value, str) or not value or len(value) > MAX_PROPERTY_LENGTH:
             return f"no usable {name} property"
+    # Any other key, RabbitMQ would refuse the answer (the accounts' topic
+    # permissions, shippy_common.broker), and nameko stops a service whose reply fails.
+    if not REPLY_KEY.fullmatch(properties["reply_to"]):
+        return "reply_to is not a reply key"
     if message.content_type != ACCEPTED_CONTENT_TYPE:
         return f"content type {str(message.content_type)[:50]!r} is not {ACCEPTED_CONTENT_TYPE}"
     if not isinstance(message.headers or {}, dict):

@@ -23,7 +23,8 @@ def _import(path: str) -> type:
 
 
 def run_service(service_path: str, config_file: Path, waits_for: Sequence[str]) -> None:
-    """Run ``module:Class`` with ``config_file`` until SIGTERM or Ctrl-C."""
+    """Run ``module:Class`` with ``config_file`` until SIGTERM or Ctrl-C. Its
+    ``settings_type`` is built once, here, and carries ``log_level`` (``LOG_LEVEL``)."""
     import eventlet
 
     eventlet.monkey_patch()
@@ -39,10 +40,12 @@ def run_service(service_path: str, config_file: Path, waits_for: Sequence[str]) 
         service_cls = _import(service_path)
         servers = servers_from_config(config, waits_for)
         require_int(config, "max_workers", minimum=1)
-        config[SETTINGS_KEY] = service_cls.settings_type.from_config(config)
+        settings = service_cls.settings_type.from_config(config)
     except ConfigError as exc:
         print(f"{service_path}: configuration error: {exc}", file=sys.stderr)
         sys.exit(2)
+    config[SETTINGS_KEY] = settings
+    setup_logging(settings.log_level)
     try:
         for server in servers:
             wait_for(server)

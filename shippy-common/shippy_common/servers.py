@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from shippy_common.config import ConfigError, redact_url
+from shippy_common.config import AMQP_URI_HINT, ConfigError, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -80,13 +80,17 @@ _KINDS: dict[str, tuple[str, str, tuple[str, ...], Callable[[str, float], None]]
 }
 
 
+#: Said with "<key> is not set".
+_UNSET_HINTS = {"AMQP_URI": AMQP_URI_HINT}
+
+
 def servers_from_config(config: dict[str, Any], kinds: Iterable[str]) -> list[Server]:
     servers = []
     for kind in kinds:
         name, key, schemes, probe = _KINDS[kind]
         url = config.get(key)
         if not isinstance(url, str) or not url:
-            raise ConfigError(f"{key} is not set")
+            raise ConfigError(f"{key} is not set{_UNSET_HINTS.get(key, '')}")
         scheme = url.partition("://")[0]
         if "://" not in url or scheme not in schemes:
             accepted = ", ".join(f"{s}://" for s in schemes)

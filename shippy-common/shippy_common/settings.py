@@ -12,15 +12,10 @@ runner hands the object it built to the container in the config (key
 
 from __future__ import annotations
 
-from typing import Any, Protocol, Self
+from dataclasses import dataclass
+from typing import Any
 
 from nameko.extensions import DependencyProvider
-
-
-class ServiceSettings(Protocol):
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Self: ...
-
 
 SETTINGS_KEY = "SHIPPY_SETTINGS"
 
@@ -37,12 +32,18 @@ def settings_of(container: Any) -> Any:
     return settings
 
 
+@dataclass(frozen=True)
 class NoSettings:
-    """For a service with nothing to configure beyond nameko's own keys."""
+    """For a service with nothing to configure beyond nameko's own keys and
+    ``LOG_LEVEL`` (which every service's settings carry, as ``log_level``)."""
+
+    log_level: str = "INFO"
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> NoSettings:
-        return cls()
+        from shippy_common.config import require_log_level
+
+        return cls(log_level=require_log_level(config))
 
 
 class Settings(DependencyProvider):

@@ -4,42 +4,33 @@ These tests run only against a stack `make test-compose` (infra/compose.sh test)
 started: it sets SHIPPY_COMPOSE_PROJECT, SHIPPY_COMPOSE_ENV_FILE and SHIPPY_COMPOSE.
 In a plain `pytest` run there is no stack, and this folder is not collected."""
 
+import base64
 import json
 import os
 import secrets
 import shlex
 import subprocess
 import time
+import urllib.parse
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+
+from shippy_common import broker
+from shippy_common.testing.waits import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = os.environ.get("SHIPPY_COMPOSE_PROJECT")
 if not PROJECT:
     collect_ignore_glob = ["test_*.py"]
 
-# Ephemeral host ports for the test project: no clash with `make infra` or a stack of your own.
-PORT_ENV = {"RABBITMQ_UI_PORT": "0", "MAILPIT_UI_PORT": "0"}
-
-
-def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: float = 1) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        try:
-            last = condition()
-        except Exception as exc:  # a failing probe is "not yet"
-            last = exc
-        else:
-            if last:
-                return last
-        time.sleep(interval)
-    raise AssertionError(f"{what}: not within {timeout}s (last: {last!r})")
+# Ephemeral host ports for the test project (as infra/compose.sh sets them): no clash with
+# `make infra`, `make run` or a stack of your own. `Stack.address` finds where they went.
+PORT_ENV = {"RABBITMQ_UI_PORT": "0", "MAILPIT_UI_PORT": "0", "GATEWAY_PORT": "0"}
 
 
 def env_value(name: str) -> str:
@@ -50,8 +41,6 @@ def env_value(name: str) -> str:
 
 
 class Stack:
-    wait_for = staticmethod(wait_for)
-
     def __init__(self) -> None:
         self.command = [
             *shlex.split(os.environ.get("SHIPPY_COMPOSE", "docker-compose")),
@@ -93,15 +82,70 @@ class Stack:
         networks = self.inspect(container)["NetworkSettings"]["Networks"]
         return next(iter(networks.values()))["IPAddress"]
 
-    def amqp_uri(self) -> str:
-        password = env_value("RABBITMQ_PASSWORD") or "shippy"
-        return f"pyamqp://shippy:{password}@{self.ip('rabbitmq')}:5672/"
+    def amqp_address(self) -> str:
+        """RabbitMQ's AMQP port, which the stack does not publish: the container's address on
+        its network, which the host (the engine's) reaches."""
+        return f"{self.ip('rabbitmq')}:5672"
+
+    @staticmethod
+    def account(key: str) -> tuple[str, str]:
+        """The user and password of a RabbitMQ account of the stack: ``ADMIN`` or a key of
+        ``shippy_common.broker.ACCOUNTS_BY_KEY``; the password from the env file."""
+        user = broker.ADMIN_USER if key == "ADMIN" else broker.ACCOUNTS_BY_KEY[key].user
+        return user, env_value(f"RABBITMQ_{key}_PASSWORD")
+
+    def amqp_uri(self, account: str = "OPERATOR") -> str:
+        """An account's AMQP URI: by default the operators', as ``nameko shell`` signs in."""
+        return broker.amqp_uri(*self.account(account), self.amqp_address())
+
+    def address(self, service: str, port: int) -> str:
+        """host:port where the test project published ``service``'s ``port`` (an ephemeral one)."""
+        address = self.compose("port", service, str(port)).stdout.strip()
+        assert address and not address.endswith(":0"), f"{service}:{port} is not published ({address!r})"
+        return address
+
+    def api(self) -> httpx.Client:
+        """An HTTP client of the API (the gateway), from the host, as curl would be."""
+        # Loopback: never through a proxy the environment may name.
+        return httpx.Client(base_url=f"http://{self.address('gateway', 8080)}", timeout=30, trust_env=False)
 
     def mailpit(self, path: str) -> Any:
-        address = self.compose("port", "mailpit", "8025").stdout.strip()
-        with urllib.request.urlopen(f"http://{address}{path}", timeout=5) as response:
+        with urllib.request.urlopen(f"http://{self.address('mailpit', 8025)}{path}", timeout=5) as response:
             body = response.read()
         return json.loads(body) if path.startswith("/api/v1/messages") else body.decode()
+
+    def mails_to(self, email: str) -> list[dict[str, Any]]:
+        """Mailpit's summaries of the mails sent to ``email`` alone."""
+        messages = self.mailpit("/api/v1/messages?limit=200")["messages"]
+        return [m for m in messages if [t["Address"] for t in m["To"]] == [email]]
+
+    def booking_confirmation(self, booking: str, email: str) -> str:
+        """The raw booking confirmation of ``booking`` mailed to ``email``, once it arrives."""
+        (message,) = eventually(
+            lambda: [m for m in self.mails_to(email) if booking in m["Subject"]],
+            timeout=60,
+            interval=1,
+            what=f"the confirmation of {booking} to {email} at the mail server",
+        )
+        return self.mailpit(f"/api/v1/message/{message['ID']}/raw")
+
+    def rabbitmq(self, path: str) -> Any:
+        """RabbitMQ's management API (``/api/...``), as its administrator (``shippy-admin``)."""
+        request = urllib.request.Request(f"http://{self.address('rabbitmq', 15672)}{path}")
+        credentials = base64.b64encode(":".join(self.account("ADMIN")).encode()).decode()
+        request.add_header("Authorization", f"Basic {credentials}")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+    def redelivered(self, queue: str) -> int:
+        """Messages of ``queue`` RabbitMQ has delivered again, ever (its statistics lag by up to 5 s)."""
+        stats = self.rabbitmq(f"/api/queues/%2F/{urllib.parse.quote(queue, safe='')}")
+        return int(stats.get("message_stats", {}).get("redeliver", 0))
+
+    def logs(self, container: str) -> str:
+        """Everything ``container`` wrote (Shippy processes log to stderr), restarts included."""
+        result = subprocess.run(["docker", "logs", container], capture_output=True, text=True, timeout=60, check=True)
+        return result.stdout + result.stderr
 
     def unhealthy(self) -> list[str]:
         ids = subprocess.run(
@@ -112,11 +156,18 @@ class Stack:
         ).stdout.split()
         bad = []
         for container in ids:
-            info = self.inspect(container)
+            try:
+                info = self.inspect(container)
+            except subprocess.CalledProcessError:  # removed since `docker ps` (a one-off container)
+                continue
             labels = info["Config"]["Labels"]
             if labels.get("com.docker.compose.oneoff") == "True":
                 continue
-            health = info["State"].get("Health", {}).get("Status", "none")
+            if info["HostConfig"]["RestartPolicy"]["Name"] in ("", "no"):  # a one-shot: broker-accounts
+                if info["State"]["Status"] != "exited" or info["State"]["ExitCode"] != 0:
+                    bad.append(f"{labels['com.docker.compose.service']}: {info['State']['Status']}, not exited 0")
+                continue
+            health = (info["State"].get("Health") or {}).get("Status", "none")
             if not info["State"]["Running"] or health not in ("healthy", "none"):
                 bad.append(f"{labels['com.docker.compose.service']}: {info['State']['Status']}/{health}")
         return bad
@@ -131,7 +182,13 @@ class Stack:
 
     def wait_healthy(self, timeout: float = 240) -> float:
         started = time.monotonic()
-        wait_for(lambda: not self.unhealthy(), timeout, "every container healthy", interval=2)
+        seen: list[str] = []
+
+        def all_healthy() -> bool:
+            seen[:] = self.unhealthy()
+            return not seen
+
+        eventually(all_healthy, timeout=timeout, interval=2, what=lambda: f"every container healthy, not {seen}")
         return time.monotonic() - started
 
 

@@ -1,8 +1,8 @@
 """The README's story, in containers: a user, a token, a booking, the mail.
 
-The CLIs run as one-off containers (`docker-compose run`) and reach the
-services over RabbitMQ (AMQP_URI); when the HTTP gateway comes, only
-`Stack.cli` and these CLI arguments change."""
+The CLIs run as one-off containers (`docker-compose run`) configured as the
+compose file configures them: the API at SHIPPY_API_URL, the gateway by its
+service name. The same story by curl, from the host, is in test_api_story.py."""
 
 
 def test_a_user_books_the_classic_consignment_and_the_confirmation_is_mailed(stack, user):
@@ -11,17 +11,8 @@ def test_a_user_books_the_classic_consignment_and_the_confirmation_is_mailed(sta
     assert "booked consignment " in result.stdout
     booking = result.stdout.split("booked consignment ", 1)[1].split()[0]
 
-    def confirmation():
-        messages = stack.mailpit("/api/v1/messages?limit=200")["messages"]
-        return [m for m in messages if booking in m["Subject"] and [t["Address"] for t in m["To"]] == [user.email]]
-
-    (message,) = stack.wait_for(confirmation, 60, "the booking confirmation at the mail server")
-    raw = stack.mailpit(f"/api/v1/message/{message['ID']}/raw")
-    assert booking in raw
-    welcome = [
-        m for m in stack.mailpit("/api/v1/messages?limit=200")["messages"] if m["Subject"] == "Welcome to Shippy"
-    ]
-    assert any([t["Address"] for t in m["To"]] == [user.email] for m in welcome)
+    assert booking in stack.booking_confirmation(booking, user.email)
+    assert "Welcome to Shippy" in [m["Subject"] for m in stack.mails_to(user.email)]
 
 
 def test_a_bad_token_is_refused_in_one_line_with_exit_code_1(stack):

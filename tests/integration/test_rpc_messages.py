@@ -8,13 +8,14 @@ import pytest
 
 from consignment_service.testing import CLASSIC_CONSIGNMENT
 from shippy_common.auth import TOKEN_CONTEXT_KEY
-from shippy_common.errors import InternalError, InvalidToken, Unauthorized
+from shippy_common.errors import InternalError, InvalidCredentials, InvalidToken, Unauthorized
 from shippy_common.rpc import MAX_CALL_BYTES
 from shippy_common.testing.waits import eventually
 
 CALLS = {
     "vessel_service": "vessel_service.find_available",
     "user_service": "user_service.validate_token",
+    "user_service (its queue for bcrypt calls)": "user_service.auth",
     "consignment_service": "consignment_service.get_consignments",
 }
 GOOD_BODY = json.dumps({"args": [{"capacity": 1, "max_weight": 1}], "kwargs": {}}).encode()
@@ -49,6 +50,8 @@ def test_every_service_survives_every_malformed_message_and_keeps_serving(platfo
     assert client.vessel_service.find_available({"capacity": 1, "max_weight": 1})["available"] is True
     with pytest.raises(InvalidToken):
         client.user_service.validate_token("not-a-token")
+    with pytest.raises(InvalidCredentials):
+        client.user_service.auth("nobody@example.com", "not-the-password")
     with pytest.raises(Unauthorized):  # consignment_service asked user_service: both serve
         rpc_client(context_data={TOKEN_CONTEXT_KEY: "x.y.z"}, timeout=30).consignment_service.get_consignments()
 

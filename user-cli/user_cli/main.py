@@ -5,20 +5,26 @@
     user-cli list --token "$TOKEN"          (admins only; or SHIPPY_TOKEN=...)
     user-cli get ID --token "$TOKEN"        (yourself, or anyone for an admin)
 
-Talks to user_service over RabbitMQ at $AMQP_URI (default: the local broker).
+Talks HTTP to the Shippy API (gateway-service) at $SHIPPY_API_URL (default
+http://127.0.0.1:8080); each request waits up to $SHIPPY_API_TIMEOUT seconds
+(default 30). Needs no broker credentials. Exit codes: 0 ok, 1 refused or
+failed, 2 bad usage or input (see ``shippy_common.client``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import click
 
-from shippy_common.client import EXIT_USAGE, ClientError, cluster, print_json, reports_errors
+from shippy_common.client import EXIT_USAGE, ApiClient, ClientError, connect, print_json, reports_errors
 
-#: Users asked for per call by ``list`` (user_service's largest page).
+#: Users asked for per request by ``list`` (the API's largest page).
 PAGE_SIZE = 200
+#: What every user the API answers must hold for the lines printed here.
+USER_FIELDS = ("id", "name", "email", "company")
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 token_option = click.option(
@@ -38,15 +44,9 @@ def _describe(user: dict[str, Any]) -> str:
     return f"{user['id']}  {user['name']} <{user['email']}>, {user['company']}"
 
 
-def _every_user(rpc: Any) -> Iterator[dict[str, Any]]:
-    """Every user, page after page of ``get_all``."""
-    cursor = None
-    while True:
-        page = rpc.user_service.get_all(limit=PAGE_SIZE, cursor=cursor)
-        yield from page["items"]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return
+def _every_user(api: ApiClient) -> Iterator[dict[str, Any]]:
+    """Every user, page after page of ``GET /v1/users``."""
+    return api.pages("/v1/users", PAGE_SIZE, expect=USER_FIELDS)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -69,8 +69,9 @@ def cli() -> None:
 @reports_errors
 def create(name: str, email: str, company: str, password: str, as_json: bool) -> None:
     """Create an account."""
-    with cluster() as rpc:
-        user = rpc.user_service.create({"name": name, "email": email, "company": company, "password": password})
+    with connect() as api:
+        account = {"name": name, "email": email, "company": company, "password": password}
+        user = api.call("POST", "/v1/users", body=account, expect=USER_FIELDS)
     if as_json:
         print_json(user)
     else:
@@ -84,8 +85,8 @@ def create(name: str, email: str, company: str, password: str, as_json: bool) ->
 @reports_errors
 def auth(email: str, password: str, as_json: bool) -> None:
     """Sign in; prints the access token alone, for TOKEN=$(user-cli auth ...)."""
-    with cluster() as rpc:
-        answer = rpc.user_service.auth(email, password)
+    with connect() as api:
+        answer = api.call("POST", "/v1/tokens", body={"email": email, "password": password}, expect=("token",))
     if as_json:
         print_json(answer)
     else:
@@ -99,8 +100,10 @@ def auth(email: str, password: str, as_json: bool) -> None:
 @reports_errors
 def get(user_id: str, token: str | None, as_json: bool) -> None:
     """Show one user: yourself, or anyone if you are an admin."""
-    with cluster(_require_token(token)) as rpc:
-        user = rpc.user_service.get(user_id)
+    if not user_id.strip():
+        raise ClientError("ID must not be empty", EXIT_USAGE)
+    with connect(_require_token(token)) as api:
+        user = api.call("GET", f"/v1/users/{quote(user_id, safe='')}", expect=USER_FIELDS)
     if as_json:
         print_json(user)
     else:
@@ -113,9 +116,9 @@ def get(user_id: str, token: str | None, as_json: bool) -> None:
 @reports_errors
 def list_users(token: str | None, as_json: bool) -> None:
     """List every user (admins only)."""
-    with cluster(_require_token(token)) as rpc:
+    with connect(_require_token(token)) as api:
         if as_json:
-            print_json(list(_every_user(rpc)))
+            print_json(list(_every_user(api)))
         else:
-            for user in _every_user(rpc):
+            for user in _every_user(api):
                 click.echo(_describe(user))

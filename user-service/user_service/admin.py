@@ -50,9 +50,11 @@ def main(argv: list[str] | None = None) -> None:
     from user_service.main import CONFIG_FILE
     from user_service.migrations import upgrade
     from user_service.repository import UserRepository, make_engine
+    from user_service.settings import DatabaseSettings
 
     try:
         config = load_config(CONFIG_FILE)
+        settings = DatabaseSettings.from_config(config)
         (database,) = servers_from_config(config, ["postgres"])
     except ConfigError as exc:
         fail(f"configuration error: {exc}", EXIT_USAGE)
@@ -60,8 +62,8 @@ def main(argv: list[str] | None = None) -> None:
         database.check()
     except Exception as exc:
         fail(f"cannot reach PostgreSQL at {database.address} ({describe_failure(exc)})", EXIT_REFUSED)
-    upgrade(config["DATABASE_URL"])
-    engine = make_engine(config["DATABASE_URL"], pool_size=1)
+    upgrade(settings.url)
+    engine = make_engine(settings.url, pool_size=1)
     try:
         user = UserRepository(sessionmaker(engine)).set_role(email_key(args.email), role)
     finally:

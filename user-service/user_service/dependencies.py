@@ -25,8 +25,8 @@ class UserStore(DependencyProvider):
         # psycopg2 would block the eventlet hub on every query without this.
         psycogreen.eventlet.patch_psycopg()
         settings: UserSettings = settings_of(self.container)
-        upgrade(settings.database_url)
-        self.engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
+        upgrade(settings.database.url)
+        self.engine = make_engine(settings.database.url, pool_size=settings.database.pool_size)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def stop(self) -> None:

@@ -12,6 +12,9 @@ from typing import Any
 
 from shippy_common.auth import ADMIN
 
+#: RFC 5321's longest forward path, the longest address an account may have.
+MAX_EMAIL_LENGTH = 254
+
 
 def email_key(email: str) -> str:
     """What makes two addresses one account: equal after NFKC normalisation and

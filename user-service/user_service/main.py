@@ -19,16 +19,19 @@ def migrate() -> None:
     from shippy_common.logs import setup_logging
     from shippy_common.servers import servers_from_config, wait_for
     from user_service.migrations import upgrade
+    from user_service.settings import MigrationSettings
 
     setup_logging()
     try:
         config = load_config(CONFIG_FILE)
+        settings = MigrationSettings.from_config(config)
         (database,) = servers_from_config(config, ["postgres"])
     except ConfigError as exc:
         print(f"user-service-migrate: configuration error: {exc}", file=sys.stderr)
         sys.exit(2)
+    setup_logging(settings.log_level)
     wait_for(database)
-    upgrade(config["DATABASE_URL"])
+    upgrade(settings.database.url)
     print("user-service-migrate: the schema is up to date", file=sys.stderr)
 
 
@@ -36,5 +39,6 @@ def relay() -> None:
     """Console script ``user-outbox-relay``: user events from PostgreSQL to NATS."""
     from shippy_common.relay import run_relay
     from user_service.outbox import open_outbox
+    from user_service.settings import DatabaseSettings
 
-    run_relay(CONFIG_FILE, open_outbox, waits_for=("postgres",))
+    run_relay(CONFIG_FILE, DatabaseSettings.from_config, open_outbox, waits_for=("postgres",))

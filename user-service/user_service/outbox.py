@@ -10,6 +10,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from user_service.models import OutboxRecord
+from user_service.settings import DatabaseSettings
 
 
 class PostgresOutbox:
@@ -39,9 +40,10 @@ class PostgresOutbox:
             )
 
 
-def open_outbox(config: dict[str, Any]) -> PostgresOutbox:
+def open_outbox(database: DatabaseSettings) -> PostgresOutbox:
     from user_service.migrations import upgrade
     from user_service.repository import make_engine
 
-    upgrade(config["DATABASE_URL"])
-    return PostgresOutbox(make_engine(config["DATABASE_URL"], pool_size=2))
+    upgrade(database.url)
+    # The relay reads and marks one event at a time: two connections are plenty.
+    return PostgresOutbox(make_engine(database.url, pool_size=2))

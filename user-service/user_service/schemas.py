@@ -9,11 +9,10 @@ from pydantic import EmailStr, Field, StringConstraints, field_validator
 
 from shippy_common.errors import ValidationError
 from shippy_common.schemas import StrictModel
-from user_service.domain import Credentials, NewAccount, PageRequest, page_position
+from user_service.domain import MAX_EMAIL_LENGTH, Credentials, NewAccount, PageRequest, page_position
 from user_service.passwords import check_password
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-MAX_EMAIL_LENGTH = 254
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 MAX_CURSOR_LENGTH = 200

@@ -12,6 +12,7 @@ from shippy_common.auth import Caller
 from shippy_common.envelope import USER_CREATED, new_event
 from shippy_common.errors import AlreadyExists, Forbidden, InvalidCredentials, InvalidToken, NotFound, ValidationError
 from user_service.domain import (
+    MAX_EMAIL_LENGTH,
     Credentials,
     IssuedToken,
     NewAccount,
@@ -22,8 +23,6 @@ from user_service.domain import (
     email_key,
     page_cursor,
 )
-
-MAX_EMAIL_LENGTH = 254
 
 
 class Users(Protocol):

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Self
 
-from shippy_common.config import ConfigError, require_int
+from shippy_common.config import ConfigError, redact_url, require_int, require_log_level
 
 MIN_SECRET_BYTES = 32
 MIN_SECRET_BITS = 128
@@ -136,6 +136,25 @@ def bcrypt_max_waiting(config: dict[str, Any]) -> int | None:
     return require_int(config, "BCRYPT_MAX_WAITING", minimum=0)
 
 
+@dataclass(frozen=True, repr=False)
+class DatabaseSettings:
+    """Where user_service's PostgreSQL database is: ``DATABASE_URL`` (libpq form) and
+    ``DATABASE_POOL_SIZE``. The service, its migration script and its outbox relay share it."""
+
+    url: str
+    pool_size: int
+
+    def __repr__(self) -> str:
+        return f"DatabaseSettings(url={redact_url(self.url)!r}, pool_size={self.pool_size})"
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Self:
+        url = config.get("DATABASE_URL")
+        if not isinstance(url, str) or not url.startswith(("postgresql://", "postgresql+psycopg2://")):
+            raise ConfigError("DATABASE_URL must be a URL starting with postgresql://")
+        return cls(url=url, pool_size=require_int(config, "DATABASE_POOL_SIZE", minimum=1))
+
+
 @dataclass(frozen=True)
 class UserSettings:
     """Everything user_service is configured with (see ``shippy_common.settings``)."""
@@ -143,20 +162,28 @@ class UserSettings:
     tokens: TokenSettings
     bcrypt_cost: int
     bcrypt_max_waiting: int | None
-    database_url: str
-    database_pool_size: int
+    database: DatabaseSettings
+    log_level: str
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Self:
-        database_url = config.get("DATABASE_URL")
-        if not isinstance(database_url, str) or not database_url.startswith(
-            ("postgresql://", "postgresql+psycopg2://")
-        ):
-            raise ConfigError("DATABASE_URL must be a URL starting with postgresql://")
         return cls(
             tokens=token_settings(config),
             bcrypt_cost=bcrypt_cost(config),
             bcrypt_max_waiting=bcrypt_max_waiting(config),
-            database_url=database_url,
-            database_pool_size=require_int(config, "DATABASE_POOL_SIZE", minimum=1),
+            database=DatabaseSettings.from_config(config),
+            log_level=require_log_level(config),
         )
+
+
+@dataclass(frozen=True)
+class MigrationSettings:
+    """What ``user-service-migrate`` is configured with: the database, and none
+    of the service's secrets (it runs without ``JWT_SECRET``)."""
+
+    database: DatabaseSettings
+    log_level: str
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Self:
+        return cls(database=DatabaseSettings.from_config(config), log_level=require_log_level(config))

@@ -66,6 +66,10 @@ class Allocation:
         )
 
 
+#: The generation of a booking id's first booking; each booking after a release is the next.
+FIRST_GENERATION = 1
+
+
 class EntryKind(StrEnum):
     OPENING = "opening"
     BOOKING = "booking"

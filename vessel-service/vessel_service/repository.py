@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
-from datetime import datetime
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from shippy_common.errors import AlreadyExists
-from vessel_service.domain import Allocation, EntryKind, LedgerEntry, Load, Vessel
+from vessel_service.domain import FIRST_GENERATION, Allocation, EntryKind, LedgerEntry, Load, Vessel
+
+log = logging.getLogger("vessel_service.ledger")
 
 
 def _to_document(vessel: Vessel) -> dict[str, Any]:
@@ -78,10 +81,66 @@ class VesselLedger:
         self.entries = database["vessel_ledger"]
 
     def ensure_indexes(self) -> None:
+        """Upgrade a previous release's ledger (:meth:`migrate_legacy_entries`),
+        then create the indexes, which that ledger would make fail."""
+        self.migrate_legacy_entries()
         self.entries.create_index([("key", ASCENDING)], unique=True)
         self.entries.create_index([("vessel_id", ASCENDING), ("seq", DESCENDING)])
         self.entries.create_index([("booking_id", ASCENDING), ("seq", DESCENDING)])
         self.entries.create_index([("kind", ASCENDING), ("at", ASCENDING)])
+
+    def migrate_legacy_entries(self, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> int:
+        """Upgrade in place the entries the previous release wrote; the number
+        this call upgraded. Idempotent, and safe for instances that start at once.
+
+        That release kept ``booking_id`` unique (index ``booking_id_1``), which
+        would refuse every release entry: the index goes first. Its entries have
+        no ``kind`` (nor ``key``, ``generation``, ``at``, ``containers``,
+        ``weight``); each becomes what this release writes (see
+        :func:`legacy_entry`), with a conditional update that only touches an
+        entry still without ``kind``, so two instances never upgrade one twice.
+
+        The booking time of a legacy entry is unknown: its ``at`` is the time of
+        this migration, a millisecond more for each booking, so that no two share
+        an instant (reconciliation pages through bookings by ``at``, and would
+        skip part of a full page made at one instant).
+        """
+        self._drop_legacy_booking_index()
+        started = now()
+        migrated = bookings = 0
+        previous: dict[str, Any] | None = None
+        legacy = self.entries.find({"kind": {"$exists": False}}).sort([("vessel_id", ASCENDING), ("seq", ASCENDING)])
+        for document in legacy:
+            if _is_legacy_opening(document):
+                entry = legacy_entry(document, None, started)
+            else:
+                previous_id = _entry_id(document["vessel_id"], document["seq"] - 1)
+                if previous is None or previous["_id"] != previous_id:
+                    previous = self.entries.find_one({"_id": previous_id})
+                if previous is None:
+                    log.error("legacy ledger entry %s left as it is: the entry before it is missing", document["_id"])
+                    previous = document
+                    continue
+                entry = legacy_entry(document, previous, started + timedelta(milliseconds=bookings))
+                bookings += 1
+            upgrade = legacy_upgrade(entry)
+            result = self.entries.update_one({"_id": document["_id"], "kind": {"$exists": False}}, upgrade)
+            migrated += result.modified_count
+            previous = document
+        log.info("migrated %d legacy ledger entries", migrated)
+        return migrated
+
+    def _drop_legacy_booking_index(self) -> None:
+        index = self.entries.index_information().get(LEGACY_BOOKING_INDEX)
+        if index is None or not index.get("unique"):
+            return
+        try:
+            self.entries.drop_index(LEGACY_BOOKING_INDEX)
+        except OperationFailure:
+            if LEGACY_BOOKING_INDEX in self.entries.index_information():
+                raise
+            return  # another instance dropped it meanwhile
+        log.info("dropped the previous release's unique index %s", LEGACY_BOOKING_INDEX)
 
     def latest_for(self, booking_id: str) -> LedgerEntry | None:
         for document in self.entries.find({"booking_id": booking_id}).sort("seq", DESCENDING).limit(1):
@@ -108,10 +167,63 @@ class VesselLedger:
         return [_entry_from_document(document) for document in documents]
 
 
+#: The previous release's unique index on ``booking_id``.
+LEGACY_BOOKING_INDEX = "booking_id_1"
+
+
+def _entry_id(vessel_id: str, seq: int) -> str:
+    return f"{vessel_id}:{seq:012d}"
+
+
+def _is_legacy_opening(document: dict[str, Any]) -> bool:
+    """The previous release opened a vessel's ledger with booking id ``opening:<vessel id>``
+    at sequence number 0 (a client's booking id may look the same, never at 0)."""
+    return document["seq"] == 0 and document.get("booking_id") == f"opening:{document['vessel_id']}"
+
+
+def legacy_entry(document: dict[str, Any], previous: dict[str, Any] | None, at: datetime) -> LedgerEntry:
+    """The entry a previous release's ledger ``document`` stands for.
+
+    That release wrote only openings and bookings, and kept neither the load
+    of a booking nor when it was made. The load is the room the booking took:
+    what was left after ``previous`` (the vessel's entry before it) minus what
+    is left after it. ``at`` stands for the unknown booking time: the
+    migration's, so reconciliation (which releases a booking older than its
+    grace period only if no consignment with its id is stored) gives every
+    legacy booking a full grace period from the upgrade before it looks at it.
+    Its generation is 1, a first booking's, which ``release`` accepts.
+    """
+    allocation = Allocation(
+        vessel_id=document["vessel_id"],
+        seq=document["seq"],
+        containers_left=document["containers_left"],
+        weight_left=document["weight_left"],
+    )
+    if _is_legacy_opening(document):
+        return LedgerEntry(allocation, EntryKind.OPENING)
+    if previous is None:
+        raise ValueError(f"legacy booking entry {document['_id']} needs the entry before it")
+    load = Load(
+        containers=previous["containers_left"] - allocation.containers_left,
+        weight=previous["weight_left"] - allocation.weight_left,
+    )
+    return LedgerEntry(allocation, EntryKind.BOOKING, document["booking_id"], FIRST_GENERATION, load, at)
+
+
+def legacy_upgrade(entry: LedgerEntry) -> dict[str, Any]:
+    """The update that turns a legacy document into ``entry`` as this release stores it."""
+    fields = _entry_to_document(entry)
+    del fields["_id"]
+    update: dict[str, Any] = {"$set": fields}
+    if "booking_id" not in fields:
+        update["$unset"] = {"booking_id": ""}
+    return update
+
+
 def _entry_to_document(entry: LedgerEntry) -> dict[str, Any]:
     allocation = entry.allocation
     document: dict[str, Any] = {
-        "_id": f"{allocation.vessel_id}:{allocation.seq:012d}",
+        "_id": _entry_id(allocation.vessel_id, allocation.seq),
         "key": entry.key,
         "kind": str(entry.kind),
         "vessel_id": allocation.vessel_id,

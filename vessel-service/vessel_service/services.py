@@ -21,7 +21,16 @@ from datetime import datetime
 from typing import Protocol
 
 from shippy_common.errors import AlreadyExists, NoVesselAvailable
-from vessel_service.domain import Allocation, BookedVessel, EntryKind, LedgerEntry, Load, Vessel, best_fit_order
+from vessel_service.domain import (
+    FIRST_GENERATION,
+    Allocation,
+    BookedVessel,
+    EntryKind,
+    LedgerEntry,
+    Load,
+    Vessel,
+    best_fit_order,
+)
 
 
 class Fleet(Protocol):
@@ -87,7 +96,7 @@ def book(
     latest = ledger.latest_for(booking_id)
     if latest is not None and latest.kind is EntryKind.BOOKING:
         return _retry(fleet, latest, load)
-    generation = 1 if latest is None else latest.generation + 1
+    generation = FIRST_GENERATION if latest is None else latest.generation + 1
     vessels = _fitting(fleet, load)
     for round_number in range(MAX_ROUNDS):
         any_room = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Self
 
-from shippy_common.config import require_bool
+from shippy_common.config import require_bool, require_log_level
 from shippy_common.mongo import MongoSettings
 
 
@@ -14,9 +14,12 @@ class VesselSettings:
     mongo: MongoSettings
     #: Add the default fleet at start (false: start with an empty fleet).
     seed_default_fleet: bool
+    log_level: str
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Self:
         return cls(
-            mongo=MongoSettings.from_config(config), seed_default_fleet=require_bool(config, "SEED_DEFAULT_FLEET")
+            mongo=MongoSettings.from_config(config),
+            seed_default_fleet=require_bool(config, "SEED_DEFAULT_FLEET"),
+            log_level=require_log_level(config),
         )

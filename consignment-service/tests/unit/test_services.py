@@ -177,3 +177,11 @@ def test_one_consignment_is_found_for_its_owner_only(store, vessels, clock):
     for owner, consignment_id in ((BEN, "c1"), (ANA, "c2"), (ANA, "")):
         with pytest.raises(NotFound):
             services.consignment_of(store, owner, consignment_id)
+
+
+def test_a_consignment_sent_without_an_id_gets_one_from_its_message_and_owner():
+    from consignment_service.domain import default_consignment_id
+
+    assert default_consignment_id("owner-1", "message-1") == default_consignment_id("owner-1", "message-1")
+    assert default_consignment_id("owner-1", "message-1") != default_consignment_id("owner-2", "message-1")
+    assert default_consignment_id("owner-1", None) != default_consignment_id("owner-1", None)

@@ -8,15 +8,16 @@ from shippy_common.config import ConfigError, load_config
 
 
 def config(**changes):
-    return {**load_config(CONFIG_FILE), **changes}
+    return {**load_config(CONFIG_FILE), "AMQP_URI": "pyamqp://gateway-service:secret@127.0.0.1:5672/", **changes}
 
 
 def test_the_defaults_are_valid(monkeypatch):
-    for name in ("AMQP_URI", "GATEWAY_HTTP_ADDRESS", "GATEWAY_RATE_LIMIT_LOG_IN", "GATEWAY_TRUSTED_PROXIES"):
+    for name in ("GATEWAY_HTTP_ADDRESS", "GATEWAY_RATE_LIMIT_LOG_IN", "GATEWAY_TRUSTED_PROXIES"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AMQP_URI", "pyamqp://gateway-service:secret@127.0.0.1:5672/")
     settings = GatewaySettings.from_config(load_config(CONFIG_FILE))
     assert (settings.host, settings.port) == ("127.0.0.1", 8080)
-    assert settings.amqp_uri.startswith("amqp://")
+    assert settings.amqp_uri == "amqp://gateway-service:secret@127.0.0.1:5672/"
     assert settings.trusted_proxies == ()
     assert str(settings.log_in_rate_limit[0]) == "30 per 1 minute"
 
@@ -45,3 +46,10 @@ def test_several_rate_limits_and_proxies():
     )
     assert len(settings.sign_up_rate_limit) == 2
     assert settings.trusted_proxies == ("10.0.0.1", "172.16.0.0/12")
+
+
+def test_amqp_uri_has_no_default_and_says_so(monkeypatch):
+    """The broker has no shared account: the gateway has its own (shippy_common.broker)."""
+    monkeypatch.delenv("AMQP_URI", raising=False)
+    with pytest.raises(ConfigError, match=r"AMQP_URI is not set .*own RabbitMQ account"):
+        GatewaySettings.from_config(load_config(CONFIG_FILE))

@@ -19,9 +19,14 @@ class RawRpc:
         self.channel = self.connection.channel()
         self.exchange = kombu.Exchange("nameko-rpc", type="topic", durable=True, channel=self.channel)
         self.exchange.declare()
-        self.reply_to = f"raw-replies-{uuid.uuid4().hex}"
+        # A reply key as nameko's clients make them: services answer no other (shippy_common.rpc).
+        self.reply_to = str(uuid.uuid4())
         self.reply_queue = kombu.Queue(
-            self.reply_to, exchange=self.exchange, routing_key=self.reply_to, auto_delete=True, channel=self.channel
+            f"raw-replies-{self.reply_to}",
+            exchange=self.exchange,
+            routing_key=self.reply_to,
+            auto_delete=True,
+            channel=self.channel,
         )
         self.reply_queue.declare()
 

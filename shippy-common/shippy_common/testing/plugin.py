@@ -39,6 +39,10 @@ def pytest_load_initial_conftests(early_config: Any, parser: Any, args: list[str
     import eventlet
 
     eventlet.monkey_patch()
+    # nameko's rabbit_config makes a vhost per test as this administrator; put first,
+    # these yield to --amqp-uri/--rabbit-api-uri given in addopts or on the command line.
+    amqp_uri, api_uri = rabbitmq_admin_uris(early_config.rootpath)
+    args[:0] = [f"--amqp-uri={amqp_uri}", f"--rabbit-api-uri={api_uri}"]
 
 
 #: Where the tests find each server: ``SHIPPY_TEST_<KIND>=host:port`` overrides
@@ -49,6 +53,27 @@ DEFAULT_PORTS = {"rabbitmq": 5672, "mongodb": 27017, "postgres": 5432, "nats": 4
 def server_address(kind: str) -> tuple[str, int]:
     host, _, port = os.environ.get(f"SHIPPY_TEST_{kind.upper()}", f"127.0.0.1:{DEFAULT_PORTS[kind]}").rpartition(":")
     return host, int(port)
+
+
+def rabbitmq_admin_uris(root: Path) -> tuple[str, str]:
+    """The RabbitMQ administrator the tests make their vhosts with, as nameko's
+    ``--amqp-uri`` and ``--rabbit-api-uri``: ``SHIPPY_TEST_AMQP_URI`` and
+    ``SHIPPY_TEST_RABBIT_API_URI``, else the administrator of the accounts file
+    ``make infra`` writes (unless ``SHIPPY_TEST_RABBITMQ`` points at another
+    broker), else guest."""
+    from shippy_common.broker import accounts_file, read_env_file
+
+    local = {} if os.environ.get("SHIPPY_TEST_RABBITMQ") else read_env_file(accounts_file(root))
+    host, port = server_address("rabbitmq")
+    amqp_uri = (
+        os.environ.get("SHIPPY_TEST_AMQP_URI") or local.get("AMQP_URI_ADMIN") or f"pyamqp://guest:guest@{host}:{port}/"
+    )
+    api_uri = (
+        os.environ.get("SHIPPY_TEST_RABBIT_API_URI")
+        or local.get("RABBITMQ_API_URI_ADMIN")
+        or f"http://guest:guest@{host}:15672"
+    )
+    return amqp_uri, api_uri
 
 
 @pytest.fixture(scope="session")

@@ -77,9 +77,3 @@ def bad_tokens(*, secret: str, issuer: str, audience: str, user_id: str) -> dict
         "1 MB token": f"{head}.{'A' * 1_000_000}.{signature}",
         "random unicode": "ünï.cødé☃.😀\u0000\ud7ff",
     }
-
-
-def valid_token(*, secret: str, issuer: str, audience: str, user_id: str) -> str:
-    now = int(time.time())
-    claims = {"sub": user_id, "iat": now, "exp": now + 3600, "iss": issuer, "aud": audience, "jti": "j1"}
-    return jwt.encode(claims, secret, algorithm="HS256")

@@ -11,8 +11,9 @@ from nats.errors import ConnectionClosedError, MaxPayloadError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.errors import APIError, BadRequestError, NoStreamResponseError, ServerError, ServiceUnavailableError
 
+from shippy_common.config import ConfigError
 from shippy_common.envelope import new_event
-from shippy_common.relay import OutboxRelay
+from shippy_common.relay import OutboxRelay, RelaySettings
 from shippy_common.stream import StreamSettings
 
 
@@ -65,7 +66,11 @@ def events(*aggregates):
     return [new_event("user.created", aggregate, {"user_id": aggregate}) for aggregate in aggregates]
 
 
-SETTINGS = StreamSettings(nats_url="nats://127.0.0.1:4222", subject_prefix="t.")
+STREAM = StreamSettings(nats_url="nats://127.0.0.1:4222", subject_prefix="t.")
+
+
+def relay_of(outbox, max_attempts):
+    return OutboxRelay(outbox, RelaySettings(stream=STREAM, max_attempts=max_attempts))
 
 
 @pytest.mark.parametrize(
@@ -81,7 +86,7 @@ def test_an_event_that_fails_through_its_own_fault_is_parked_after_bounded_attem
     bad, good = events("bad", "good")
     outbox = FakeOutbox([bad, good])
     js = FakeJetStream({"bad": [error] * 100})
-    relay = OutboxRelay(outbox, SETTINGS, max_attempts=3)
+    relay = relay_of(outbox, max_attempts=3)
 
     with caplog.at_level(logging.ERROR, logger="shippy_common.relay"):
         relay_rounds(relay, js, rounds=2)
@@ -103,7 +108,7 @@ def test_an_event_that_cannot_be_encoded_is_parked():
     (event,) = events("u1")
     event["data"]["odd"] = {1, 2}  # recorded by a bug, say: no JSON for a set
     outbox = FakeOutbox([event])
-    relay_rounds(OutboxRelay(outbox, SETTINGS, max_attempts=2), FakeJetStream({}), rounds=2)
+    relay_rounds(relay_of(outbox, max_attempts=2), FakeJetStream({}), rounds=2)
     assert "not JSON serializable" in outbox.parked[event["id"]]
 
 
@@ -123,7 +128,7 @@ def test_nats_trouble_is_retried_in_order_for_as_long_as_it_lasts_never_parked(e
     first, second = events("first", "second")
     outbox = FakeOutbox([first, second])
     js = FakeJetStream({"first": [error] * 10})
-    relay = OutboxRelay(outbox, SETTINGS, max_attempts=3)
+    relay = relay_of(outbox, max_attempts=3)
 
     relay_rounds(relay, js, rounds=10)
     assert outbox.parked == {}
@@ -138,8 +143,95 @@ def test_attempts_are_counted_per_event_and_forgotten_once_it_is_sent():
     (event,) = events("u1")
     outbox = FakeOutbox([event])
     js = FakeJetStream({"u1": [MaxPayloadError(), MaxPayloadError()]})
-    relay = OutboxRelay(outbox, SETTINGS, max_attempts=3)
+    relay = relay_of(outbox, max_attempts=3)
     relay_rounds(relay, js, rounds=3)
     assert outbox.parked == {}
     assert outbox.sent == [event["id"]]
     assert relay.failures == {}
+
+
+def relay_config(**changes):
+    """A relay's keys as its service's ``config.yml`` gives them by default."""
+    return {
+        "NATS_URL": "nats://127.0.0.1:4222",
+        "EVENT_STREAM": "SHIPPY",
+        "EVENT_SUBJECT_PREFIX": "",
+        "RELAY_MAX_ATTEMPTS": 3,
+        "HEARTBEAT_FILE": "",
+        "LOG_LEVEL": "INFO",
+        **changes,
+    }
+
+
+def test_relay_settings_are_read_once_from_the_config():
+    settings = RelaySettings.from_config(relay_config(RELAY_MAX_ATTEMPTS=5, LOG_LEVEL="debug"))
+    assert settings == RelaySettings(
+        stream=StreamSettings(nats_url="nats://127.0.0.1:4222", name="SHIPPY"),
+        max_attempts=5,
+        heartbeat_file=None,
+        log_level="DEBUG",
+    )
+
+
+def test_the_heartbeat_file_comes_from_the_config_not_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("HEARTBEAT_FILE", str(tmp_path / "from-env"))
+    assert RelaySettings.from_config(relay_config()).heartbeat_file is None
+    settings = RelaySettings.from_config(relay_config(HEARTBEAT_FILE=str(tmp_path / "heartbeat")))
+    assert settings.heartbeat_file == tmp_path / "heartbeat"
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("RELAY_MAX_ATTEMPTS", 0),
+        ("RELAY_MAX_ATTEMPTS", "three"),
+        ("RELAY_MAX_ATTEMPTS", True),
+        ("RELAY_MAX_ATTEMPTS", None),
+        ("LOG_LEVEL", "LOUD"),
+        ("LOG_LEVEL", 10),
+        ("HEARTBEAT_FILE", "/no/such/directory/heartbeat"),
+        ("HEARTBEAT_FILE", 7),
+        ("NATS_URL", "http://nats:4222"),
+    ],
+)
+def test_a_bad_relay_setting_is_refused_naming_it(key, value):
+    with pytest.raises(ConfigError, match=key):
+        RelaySettings.from_config(relay_config(**{key: value}))
+
+
+def test_the_relay_touches_its_configured_heartbeat_file_while_connected(tmp_path, monkeypatch):
+    heartbeat = tmp_path / "heartbeat"
+    monkeypatch.setenv("HEARTBEAT_FILE", str(tmp_path / "from-env"))
+    outbox = FakeOutbox(events("u1"))
+
+    async def go():
+        stop = asyncio.Event()
+
+        class StopAfterPublishing(FakeJetStream):
+            async def publish(self, subject, payload, headers):
+                await super().publish(subject, payload, headers)
+                stop.set()
+
+        class FakeConnection:
+            is_connected = True
+
+            def jetstream(self, timeout):
+                return StopAfterPublishing({})
+
+            async def close(self):
+                pass
+
+        async def connect(url, name):
+            return FakeConnection()
+
+        async def ensure_stream(js, settings):
+            pass
+
+        monkeypatch.setattr("shippy_common.relay.connect", connect)
+        monkeypatch.setattr("shippy_common.relay.ensure_stream", ensure_stream)
+        await OutboxRelay(outbox, RelaySettings(stream=STREAM, heartbeat_file=heartbeat)).run(stop)
+
+    asyncio.run(go())
+    assert outbox.sent == [outbox.events[0]["id"]]
+    assert heartbeat.exists()
+    assert not (tmp_path / "from-env").exists()

@@ -1,5 +1,6 @@
 """The checks the guarded ``rpc`` entrypoint makes before nameko sees a message."""
 
+import uuid
 from types import SimpleNamespace
 
 import pytest
@@ -12,10 +13,13 @@ from shippy_common.rpc import (
     unanswerable_reason,
 )
 
+#: A nameko client's reply key (the gateway's are 32 hex digits).
+REPLY_TO = str(uuid.uuid4())
+
 
 def message(**changes):
     fields = {
-        "properties": {"reply_to": "rpc.reply-x", "correlation_id": "c1"},
+        "properties": {"reply_to": REPLY_TO, "correlation_id": "c1"},
         "content_type": "application/json",
         "headers": {},
         **changes,
@@ -25,13 +29,17 @@ def message(**changes):
 
 def test_a_well_formed_call_can_be_answered():
     assert unanswerable_reason(message()) is None
+    assert unanswerable_reason(message(properties={"reply_to": uuid.uuid4().hex, "correlation_id": "c"})) is None
 
 
 @pytest.mark.parametrize(
     ("changes", "reason"),
     [
         ({"properties": {"correlation_id": "c1"}}, "no usable reply_to"),
-        ({"properties": {"reply_to": "r"}}, "no usable correlation_id"),
+        ({"properties": {"reply_to": REPLY_TO}}, "no usable correlation_id"),
+        # Its answer would be refused by RabbitMQ (topic permissions), stopping the service.
+        ({"properties": {"reply_to": "user_service.auth", "correlation_id": "c"}}, "reply_to is not a reply key"),
+        ({"properties": {"reply_to": "#", "correlation_id": "c"}}, "reply_to is not a reply key"),
         ({"properties": {"reply_to": 7, "correlation_id": "c1"}}, "no usable reply_to"),
         ({"properties": {"reply_to": "r" * (MAX_PROPERTY_LENGTH + 1), "correlation_id": "c"}}, "no usable reply_to"),
         ({"properties": None}, "no usable reply_to"),

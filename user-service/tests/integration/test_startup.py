@@ -114,7 +114,9 @@ def test_the_migrate_script_brings_an_empty_database_up_to_date(start_process, d
     ],
 )
 def test_bad_configuration_is_refused_in_one_line(start_process, env, message):
-    service = start_process([USER_SERVICE], env={"JWT_SECRET": JWT_SECRET, **env})
+    service = start_process(
+        [USER_SERVICE], env={"JWT_SECRET": JWT_SECRET, "AMQP_URI": "pyamqp://user-service:x@127.0.0.1:1/", **env}
+    )
     assert service.process.wait(timeout=30) == 2
     assert message in service.output
     assert "Traceback" not in service.output

@@ -41,13 +41,15 @@ def test_started_before_its_broker_and_database_it_waits_then_serves(
 @pytest.mark.parametrize(
     ("env", "message"),
     [
+        ({"AMQP_URI": ""}, "AMQP_URI is not set (no default: each service has its own RabbitMQ account"),
         ({"AMQP_URI": "localhost"}, "AMQP_URI must be a URL starting with amqp://"),
         ({"MONGO_URI": "http://user:s3cret@db/"}, "MONGO_URI must be a URL starting with mongodb://"),
         ({"VESSEL_MAX_WORKERS": "lots"}, "max_workers must be a whole number"),
     ],
 )
 def test_bad_configuration_is_one_line_and_exit_2(start_process, env, message):
-    service = start_process([VESSEL_SERVICE], env=env)
+    # A refused setting stops the service before it connects anywhere.
+    service = start_process([VESSEL_SERVICE], env={"AMQP_URI": "pyamqp://vessel-service:x@127.0.0.1:1/", **env})
     assert service.process.wait(timeout=30) == 2
     assert message in service.output
     assert "Traceback" not in service.output
