@@ -33,7 +33,7 @@ import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
 import shippy_common.errors  # registers Shippy's errors, so refusals arrive typed
-from shippy_common.broker import amqp_uri, local_admin
+from shippy_common.broker import ManagementApi, amqp_uri, local_admin
 from shippy_common.testing.net import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,15 +106,10 @@ class Platform:
     def reset_stores(self):
         shutil.rmtree(STATE, ignore_errors=True)
         self.logs.mkdir(parents=True)
-        api = "http://127.0.0.1:15672/api"
-        requests.delete(f"{api}/vhosts/{VHOST}", auth=RABBITMQ_ADMIN, timeout=10)
-        requests.put(f"{api}/vhosts/{VHOST}", auth=RABBITMQ_ADMIN, timeout=10).raise_for_status()
-        requests.put(
-            f"{api}/permissions/{VHOST}/{RABBITMQ_ADMIN[0]}",
-            json={"configure": ".*", "write": ".*", "read": ".*"},
-            auth=RABBITMQ_ADMIN,
-            timeout=10,
-        ).raise_for_status()
+        api = ManagementApi("http://127.0.0.1:15672", *RABBITMQ_ADMIN)
+        api.request("DELETE", "vhosts", VHOST, missing_ok=True)
+        api.request("PUT", "vhosts", VHOST, body={})
+        api.request("PUT", "permissions", VHOST, api.user, body={"configure": ".*", "write": ".*", "read": ".*"})
         client = pymongo.MongoClient("mongodb://127.0.0.1:27017/")
         for name in ("bench_vessel", "bench_consignment"):
             client.drop_database(name)
