@@ -247,7 +247,7 @@ def test_only_the_gateway_and_the_operators_uis_reach_the_host_each_on_a_port_th
 
 
 def test_the_clis_reach_the_api_by_service_name_once_it_is_healthy(services):
-    for cli in ("user-cli", "consignment-cli"):
+    for cli in ("user-cli", "consignment-cli", "vessel-cli"):
         assert services[cli]["environment"]["SHIPPY_API_URL"] == "http://gateway:8080", cli
         assert services[cli]["depends_on"]["gateway"] == {"condition": "service_healthy"}, cli
     assert services["gateway"]["environment"]["GATEWAY_HTTP_ADDRESS"] == "0.0.0.0:8080"

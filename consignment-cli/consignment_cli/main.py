@@ -1,7 +1,11 @@
-"""consignment-cli: book the consignment in a JSON file, then list yours.
+"""consignment-cli: book the consignment in a JSON file, then list yours; follow
+and cancel your consignments.
 
     consignment-cli consignment.json <token>
     consignment-cli consignment.json --token <token>     (or SHIPPY_TOKEN=...)
+    consignment-cli list [--status S]     consignment-cli show ID
+    consignment-cli track REFERENCE       consignment-cli cancel ID
+    consignment-cli deliver ID            (admins)
 
 Talks HTTP to the Shippy API (gateway-service) at $SHIPPY_API_URL (default
 http://127.0.0.1:8080): ``POST /v1/consignments``, then ``GET /v1/consignments``
@@ -22,6 +26,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import click
 
@@ -43,7 +48,9 @@ MAX_FILE_BYTES = 1_000_000
 PAGE_SIZE = 200
 #: What the lines printed here need of a booking, and of a listed consignment.
 BOOKED_FIELDS = ("id", "vessel_id", "weight", "description", "containers")
-LISTED_FIELDS = ("id", "vessel_id", "weight", "description")
+LISTED_FIELDS = ("id", "vessel_id", "weight", "description", "status")
+SHOWN_FIELDS = (*BOOKED_FIELDS, "status", "timeline")
+STATUSES = ("booked", "in_transit", "arrived", "delivered", "cancelled")
 
 
 def read_consignment(path: Path) -> tuple[dict[str, Any], bytes]:
@@ -91,31 +98,88 @@ def _create(api: ApiClient, consignment: dict[str, Any]) -> dict[str, Any]:
     return created
 
 
-def my_consignments(api: ApiClient) -> list[dict[str, Any]]:
-    """The caller's consignments, newest first, every page of them."""
-    return list(api.pages("/v1/consignments", PAGE_SIZE, expect=LISTED_FIELDS))
+def my_consignments(api: ApiClient, status: str | None = None) -> list[dict[str, Any]]:
+    """The caller's consignments (only those in ``status``, if given), newest first, every page of them."""
+    filters = {"status": status} if status else None
+    return list(api.pages("/v1/consignments", PAGE_SIZE, expect=LISTED_FIELDS, filters=filters))
 
 
 def describe(consignment: dict[str, Any]) -> list[str]:
     containers = consignment["containers"]
-    lines = [
-        f"consignment {consignment['id']}",
-        f"  vessel      {consignment['vessel_id']}",
+    lines = [f"consignment {consignment['id']}"]
+    if consignment.get("reference"):
+        lines.append(f"  reference   {consignment['reference']}")
+    if consignment.get("status"):
+        lines.append(f"  status      {consignment['status']}")
+    voyage = f" (voyage {consignment['voyage']})" if consignment.get("voyage") else ""
+    lines += [
+        f"  vessel      {consignment['vessel_id']}{voyage}",
         f"  weight      {consignment['weight']}",
         f"  description {consignment['description']}",
         f"  containers  {len(containers)}",
     ]
     lines += [f"    - {c['customer_id']} from {c['origin']}" for c in containers]
+    timeline = consignment.get("timeline") or []
+    if timeline:
+        lines.append("  timeline")
+        lines += [
+            f"    {step.get('at', '?')}  {step.get('status', '?'):<10}  by {step.get('by', '?')}" for step in timeline
+        ]
     return lines
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+def one_line_each(consignments: list[dict[str, Any]]) -> list[str]:
+    return [
+        f"  {item.get('reference') or '-':<14}  {item['status']:<10}  {item['vessel_id']}  "
+        f"weight {item['weight']}  {item['description']}  ({item['id']})"
+        for item in consignments
+    ]
+
+
+def _require_token(token: str | None) -> str:
+    if not token:
+        raise ClientError("no token: pass --token or set SHIPPY_TOKEN (get one with 'user-cli auth')", EXIT_USAGE)
+    return token
+
+
+def _consignment_path(consignment_id: str) -> str:
+    return "/v1/consignments/" + quote(consignment_id, safe="")
+
+
+class BookByDefault(click.Group):
+    """A group whose first argument, unless it names a command, is a file to book:
+    ``consignment-cli consignment.json <token>`` is ``consignment-cli book ...``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = ["book", *args]
+        return super().parse_args(ctx, args)
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+token_option = click.option(
+    "--token", envvar="SHIPPY_TOKEN", help="Access token from 'user-cli auth' (default: $SHIPPY_TOKEN)."
+)
+
+
+@click.group(cls=BookByDefault, context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Book consignments from JSON files, follow them, cancel them.
+
+    consignment-cli FILE [TOKEN] is consignment-cli book FILE [TOKEN].
+    The API is at $SHIPPY_API_URL (default http://127.0.0.1:8080); each
+    request waits up to $SHIPPY_API_TIMEOUT seconds (default 30).
+    Exit status: 0 ok, 1 refused or failed, 2 bad usage or input.
+    """
+
+
+@cli.command("book")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=True))
 @click.argument("token_argument", metavar="[TOKEN]", required=False)
-@click.option("--token", envvar="SHIPPY_TOKEN", help="Access token from 'user-cli auth' (default: $SHIPPY_TOKEN).")
-@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+@token_option
+@json_option
 @reports_errors
-def cli(file: Path, token_argument: str | None, token: str | None, as_json: bool) -> None:
+def book_command(file: Path, token_argument: str | None, token: str | None, as_json: bool) -> None:
     """Book the consignment described in FILE, then list your consignments.
 
     Without an "id" in FILE, the booking's id is chosen here and kept until
@@ -125,9 +189,6 @@ def cli(file: Path, token_argument: str | None, token: str | None, as_json: bool
     server error or an unreachable API sends the same id and books once;
     running it again after a success books a new consignment. With an "id"
     in FILE, every run is that one booking.
-
-    The API is at $SHIPPY_API_URL (default http://127.0.0.1:8080); each
-    request waits up to $SHIPPY_API_TIMEOUT seconds (default 30).
 
     Exit status: 0 booked, 1 refused or failed (invalid token, no vessel with
     room, API unreachable or failing), 2 bad usage or a bad FILE.
@@ -144,5 +205,78 @@ def cli(file: Path, token_argument: str | None, token: str | None, as_json: bool
         return
     click.echo("booked " + "\n".join(describe(created)))
     click.echo(f"\nyour consignments ({len(mine)}), newest first:")
-    for item in mine:
-        click.echo(f"  {item['id']}  {item['vessel_id']}  weight {item['weight']}  {item['description']}")
+    click.echo("\n".join(one_line_each(mine)))
+
+
+@cli.command("list")
+@click.option("--status", type=click.Choice(STATUSES), help="Only consignments in this status.")
+@token_option
+@json_option
+@reports_errors
+def list_command(status: str | None, token: str | None, as_json: bool) -> None:
+    """Your consignments, newest first: reference, status, vessel, weight, description, id."""
+    with connect(_require_token(token)) as api:
+        mine = my_consignments(api, status)
+    if as_json:
+        print_json(mine)
+        return
+    what = f"{status} consignments" if status else "consignments"
+    click.echo(f"your {what} ({len(mine)}), newest first:")
+    if mine:
+        click.echo("\n".join(one_line_each(mine)))
+
+
+@cli.command("show")
+@click.argument("consignment_id")
+@token_option
+@json_option
+@reports_errors
+def show_command(consignment_id: str, token: str | None, as_json: bool) -> None:
+    """One of your consignments by its id: status, vessel and timeline."""
+    with connect(_require_token(token)) as api:
+        found = api.call("GET", _consignment_path(consignment_id), expect=SHOWN_FIELDS)
+    _print(found, as_json)
+
+
+@cli.command("track")
+@click.argument("reference")
+@token_option
+@json_option
+@reports_errors
+def track_command(reference: str, token: str | None, as_json: bool) -> None:
+    """One of your consignments by its tracking reference (as in its mails)."""
+    with connect(_require_token(token)) as api:
+        found = api.call("GET", "/v1/tracking/" + quote(reference.strip(), safe=""), expect=SHOWN_FIELDS)
+    _print(found, as_json)
+
+
+@cli.command("cancel")
+@click.argument("consignment_id")
+@token_option
+@json_option
+@reports_errors
+def cancel_command(consignment_id: str, token: str | None, as_json: bool) -> None:
+    """Cancel a consignment that has not sailed; its room goes back to its vessel.
+    Running it again on a cancelled consignment just shows it."""
+    with connect(_require_token(token)) as api:
+        cancelled = api.call("POST", _consignment_path(consignment_id) + "/cancellation", expect=SHOWN_FIELDS)
+    _print(cancelled, as_json, "cancelled ")
+
+
+@cli.command("deliver")
+@click.argument("consignment_id")
+@token_option
+@json_option
+@reports_errors
+def deliver_command(consignment_id: str, token: str | None, as_json: bool) -> None:
+    """Mark an arrived consignment delivered (admins only)."""
+    with connect(_require_token(token)) as api:
+        delivered = api.call("POST", _consignment_path(consignment_id) + "/delivery", expect=SHOWN_FIELDS)
+    _print(delivered, as_json, "delivered ")
+
+
+def _print(consignment: dict[str, Any], as_json: bool, verb: str = "") -> None:
+    if as_json:
+        print_json(consignment)
+    else:
+        click.echo(verb + "\n".join(describe(consignment)))

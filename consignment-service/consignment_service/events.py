@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from consignment_service.domain import BookedVessel, Consignment
+from consignment_service.domain import CANCELLED, BookedVessel, Consignment, Transition
 from shippy_common.auth import Caller
-from shippy_common.envelope import CONSIGNMENT_CREATED, new_event
+from shippy_common.envelope import CONSIGNMENT_CANCELLED, CONSIGNMENT_CREATED, CONSIGNMENT_STATUS_CHANGED, new_event
 
 #: Containers listed in ``consignment.created``; ``container_count`` tells how
 #: many there are in all. A whole consignment (up to 1,000 containers of
@@ -22,8 +22,10 @@ def created_event(consignment: Consignment, owner: Caller, vessel: BookedVessel)
         consignment.id,
         {
             "consignment_id": consignment.id,
+            "reference": consignment.reference,
             "owner": {"id": owner.id, "name": owner.name, "email": owner.email},
             "vessel": {"id": vessel.id, "name": vessel.name},
+            "voyage": consignment.voyage,
             "description": consignment.description,
             "weight": consignment.weight,
             "container_count": len(consignment.containers),
@@ -31,3 +33,27 @@ def created_event(consignment: Consignment, owner: Caller, vessel: BookedVessel)
             "created_at": consignment.created_at.isoformat(),
         },
     )
+
+
+def transition_event(consignment: Consignment, transition: Transition) -> dict[str, Any]:
+    """``consignment.cancelled`` or ``consignment.status_changed`` for
+    ``transition``: addressed to the owner (``email`` ``None`` for a consignment
+    stored before contacts were), no secrets. Its id and time come from the
+    transition, so two writers of the same transition make the same event."""
+    event_type = CONSIGNMENT_CANCELLED if transition.new_status == CANCELLED else CONSIGNMENT_STATUS_CHANGED
+    event = new_event(
+        event_type,
+        consignment.id,
+        {
+            "consignment_id": consignment.id,
+            "reference": consignment.reference,
+            "owner": {"id": consignment.owner_id, "name": consignment.owner_name, "email": consignment.owner_email},
+            "vessel": {"id": consignment.vessel_id, "name": consignment.vessel_name},
+            "voyage": consignment.voyage,
+            "old_status": transition.old_status,
+            "new_status": transition.new_status,
+            "at": transition.at.isoformat(),
+            "by": transition.by,
+        },
+    )
+    return {**event, "id": transition.event_id, "occurred_at": transition.at.isoformat()}

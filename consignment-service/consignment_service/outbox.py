@@ -1,4 +1,5 @@
-"""consignment_service's outbox: the events inside consignment documents."""
+"""consignment_service's outbox: ``consignment.created`` inside each
+consignment document, and every later event inside its transition's log entry."""
 
 from __future__ import annotations
 
@@ -8,34 +9,55 @@ from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.collection import Collection
+from pymongo.database import Database
 
+from shippy_common.envelope import CONSIGNMENT_CREATED
 from shippy_common.mongo import MongoSettings, connect_database
 
 
 class MongoOutbox:
-    """A consignment document carries its events in ``outbox`` and
-    ``outbox_pending: true`` until the relay has published all of them, or
-    parked them: then ``outbox_parked`` says why and when."""
+    """A consignment document carries its ``consignment.created`` in
+    ``outbox``, and a transition's log entry its event in ``event``, each with
+    ``outbox_pending: true`` until the relay has published it, or parked it:
+    then ``outbox_parked`` says why and when.
 
-    def __init__(self, consignments: Collection) -> None:
+    Pending events come created first, then transitions, each oldest first: a
+    consignment's created event is always listed before its transitions'
+    (a transition is only ever recorded after its consignment). The relay is
+    the only writer of a log entry, found by its ``event_id`` (indexed)."""
+
+    def __init__(self, consignments: Collection, transitions: Collection) -> None:
         self.consignments = consignments
+        self.transitions = transitions
 
     def pending(self, limit: int) -> Sequence[dict[str, Any]]:
         query = {"outbox_pending": True}
         documents = self.consignments.find(query, {"outbox": 1}).sort("created_ns", ASCENDING).limit(limit)
-        return [event for document in documents for event in document["outbox"]][:limit]
+        events = [event for document in documents for event in document["outbox"]][:limit]
+        if len(events) < limit:
+            entries = self.transitions.find(query, {"event": 1}).sort("created_ns", ASCENDING)
+            events += [entry["event"] for entry in entries.limit(limit - len(events))]
+        return events
 
     def mark_sent(self, event: dict[str, Any]) -> None:
-        # One event per document today, so its document is done once it is sent.
-        self.consignments.update_one({"_id": event["aggregate_id"]}, {"$set": {"outbox_pending": False}})
+        # One event per document, so its document is done once it is sent.
+        self._update(event, {"outbox_pending": False})
 
     def park(self, event: dict[str, Any], reason: str) -> None:
         """Keep the document's event for an operator, no longer pending, with why."""
         parked = {"reason": reason, "parked_at": datetime.now(UTC)}
-        self.consignments.update_one(
-            {"_id": event["aggregate_id"]}, {"$set": {"outbox_pending": False, "outbox_parked": parked}}
-        )
+        self._update(event, {"outbox_pending": False, "outbox_parked": parked})
+
+    def _update(self, event: dict[str, Any], changes: dict[str, Any]) -> None:
+        if event.get("type") == CONSIGNMENT_CREATED:
+            self.consignments.update_one({"_id": event["aggregate_id"]}, {"$set": changes})
+        else:
+            self.transitions.update_one({"event_id": event["id"]}, {"$set": changes})
+
+
+def outbox_of(database: Database) -> MongoOutbox:
+    return MongoOutbox(database["consignments"], database["consignment_transitions"])
 
 
 def open_outbox(mongo: MongoSettings) -> MongoOutbox:
-    return MongoOutbox(connect_database(mongo)["consignments"])
+    return outbox_of(connect_database(mongo))

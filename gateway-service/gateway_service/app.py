@@ -29,7 +29,7 @@ from gateway_service.dependencies import AnonymousRpc, CallersRpc, JsonRoute, ra
 from gateway_service.docs import add_docs
 from gateway_service.ids import MAX_IDEMPOTENCY_KEY_LENGTH, consignment_id_for
 from gateway_service.middleware import REQUEST_ID_HEADER, BodyLimit, RequestContext
-from gateway_service.paging import DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE, page_of
+from gateway_service.paging import DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
 from gateway_service.problems import MEDIA_TYPE, Problem, internal_error, problem_for, validation_problem
 from gateway_service.rpc import RpcClient
 from gateway_service.settings import GatewaySettings
@@ -42,6 +42,7 @@ log = logging.getLogger("gateway_service")
 READINESS_PROBES: dict[str, tuple[str, tuple[Any, ...]]] = {
     "user_service": ("validate_token", ("x",)),
     "consignment_service": ("get_consignments", ()),
+    "vessel_service": ("list_vessels", ({},)),
 }
 
 v1 = APIRouter(prefix="/v1", route_class=JsonRoute)
@@ -143,30 +144,139 @@ async def book(
     return booked
 
 
+ConsignmentId = Annotated[str, Path(max_length=100)]
+VesselId = Annotated[str, Path(max_length=100)]
+PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
+Cursor = Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)]
+
+
+def _listing(limit: int, cursor: str | None, status: str | None) -> dict[str, Any]:
+    query: dict[str, Any] = {"limit": limit}
+    if cursor is not None:
+        query["cursor"] = cursor
+    if status is not None:
+        query["status"] = status
+    return query
+
+
 @v1.get(
     "/consignments",
     response_model=schemas.ConsignmentPage,
-    summary="The caller's consignments, newest first",
+    summary="The caller's consignments, newest first, optionally only those in one status",
     responses=schemas.problem_responses(401, 422, 503, 504),
 )
 async def list_consignments(
     rpc: CallersRpc,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)] = None,
+    limit: PageSize = DEFAULT_PAGE_SIZE,
+    cursor: Cursor = None,
+    status: Annotated[schemas.ConsignmentStatus | None, Query()] = None,
 ) -> Any:
-    # consignment_service answers the whole list; the gateway pages over it (for now).
-    items, next_cursor = page_of(await rpc("consignment_service", "get_consignments"), limit, cursor)
-    return {"items": items, "next_cursor": next_cursor}
+    return await rpc("consignment_service", "list_consignments", _listing(limit, cursor, status))
 
 
 @v1.get(
     "/consignments/{consignment_id}",
     response_model=schemas.Consignment,
-    summary="One of the caller's consignments (404 for anyone else's)",
+    summary="One of the caller's consignments, with its status and timeline (404 for anyone else's)",
     responses=schemas.problem_responses(401, 404, 422, 503, 504),
 )
-async def get_consignment(consignment_id: Annotated[str, Path(max_length=100)], rpc: CallersRpc) -> Any:
+async def get_consignment(consignment_id: ConsignmentId, rpc: CallersRpc) -> Any:
     return await rpc("consignment_service", "get_consignment", consignment_id)
+
+
+@v1.get(
+    "/tracking/{reference}",
+    response_model=schemas.Consignment,
+    summary="The caller's consignment with this tracking reference (404 for anyone else's)",
+    responses=schemas.problem_responses(401, 404, 422, 503, 504),
+)
+async def track(reference: Annotated[str, Path(max_length=40)], rpc: CallersRpc) -> Any:
+    return await rpc("consignment_service", "track", reference)
+
+
+@v1.post(
+    "/consignments/{consignment_id}/cancellation",
+    response_model=schemas.Consignment,
+    summary="Cancel a consignment that has not sailed: its room goes back to the voyage",
+    description=(
+        "The owner or an admin. Safe to retry: a cancelled consignment answers as it is. "
+        "After departure it is 409 (`invalid-transition`), with why."
+    ),
+    responses=schemas.problem_responses(401, 404, 409, 422, 503, 504),
+)
+async def cancel(consignment_id: ConsignmentId, rpc: CallersRpc) -> Any:
+    return await rpc("consignment_service", "cancel_consignment", consignment_id)
+
+
+@v1.post(
+    "/consignments/{consignment_id}/delivery",
+    response_model=schemas.Consignment,
+    summary="Mark an arrived consignment delivered (admins only)",
+    responses=schemas.problem_responses(401, 403, 404, 409, 422, 503, 504),
+)
+async def deliver(consignment_id: ConsignmentId, rpc: CallersRpc) -> Any:
+    return await rpc("consignment_service", "mark_delivered", consignment_id)
+
+
+@v1.get(
+    "/vessels",
+    response_model=schemas.VesselPage,
+    summary="The fleet: admins see every vessel and its room used and free; customers see vessels with room",
+    responses=schemas.problem_responses(401, 422, 503, 504),
+)
+async def list_vessels(
+    rpc: CallersRpc,
+    limit: PageSize = DEFAULT_PAGE_SIZE,
+    cursor: Cursor = None,
+    status: Annotated[schemas.VesselStatus | None, Query()] = None,
+) -> Any:
+    return await rpc("vessel_service", "list_vessels", _listing(limit, cursor, status))
+
+
+@v1.post(
+    "/vessels",
+    status_code=201,
+    response_model=schemas.Vessel,
+    summary="Add a vessel to the fleet (admins only)",
+    responses=schemas.problem_responses(400, 401, 403, 409, 413, 415, 422, 503, 504),
+)
+async def add_vessel(vessel: schemas.NewVessel, rpc: CallersRpc, response: Response) -> Any:
+    created = await rpc("vessel_service", "create", vessel.model_dump(exclude_none=True))
+    response.headers["Location"] = f"/v1/vessels/{created['id']}"
+    return created
+
+
+@v1.post(
+    "/vessels/{vessel_id}/retirement",
+    response_model=schemas.Vessel,
+    summary="Retire a vessel: it takes no more bookings (admins only)",
+    description="Refused (409 `invalid-transition`) while it is at sea or has bookings on its open voyage.",
+    responses=schemas.problem_responses(401, 403, 404, 409, 422, 503, 504),
+)
+async def retire_vessel(vessel_id: VesselId, rpc: CallersRpc) -> Any:
+    return await rpc("vessel_service", "retire", {"vessel_id": vessel_id})
+
+
+@v1.post(
+    "/vessels/{vessel_id}/departure",
+    response_model=schemas.VoyageChange,
+    summary="The vessel departs (admins only): its open voyage closes and its consignments are in transit",
+    description="Safe to retry: a vessel at sea answers its departure.",
+    responses=schemas.problem_responses(401, 403, 404, 409, 422, 503, 504),
+)
+async def depart(vessel_id: VesselId, rpc: CallersRpc) -> Any:
+    return await rpc("consignment_service", "depart_vessel", vessel_id)
+
+
+@v1.post(
+    "/vessels/{vessel_id}/arrival",
+    response_model=schemas.VoyageChange,
+    summary="The vessel arrives (admins only): its consignments arrive and a new voyage opens with full room",
+    description="Safe to retry: a vessel in port answers its last arrival.",
+    responses=schemas.problem_responses(401, 403, 404, 409, 422, 503, 504),
+)
+async def arrive(vessel_id: VesselId, rpc: CallersRpc) -> Any:
+    return await rpc("consignment_service", "arrive_vessel", vessel_id)
 
 
 def _request_id(request: Request) -> str | None:

@@ -25,6 +25,7 @@ from shippy_common.errors import (
     InternalError,
     InvalidCredentials,
     InvalidToken,
+    InvalidTransition,
     NotFound,
     NoVesselAvailable,
     ServiceUnavailable,
@@ -115,6 +116,8 @@ def problem_for(error: ShippyError) -> Problem:
             return Problem(404, "not-found", message)
         case NoVesselAvailable():
             return Problem(409, "no-vessel-available", message)
+        case InvalidTransition():
+            return Problem(409, "invalid-transition", message)
         case InvalidCredentials():
             return unauthenticated(message, error="")
         case InvalidToken() | Unauthorized():

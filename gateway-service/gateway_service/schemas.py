@@ -24,6 +24,8 @@ MAX_PASSWORD_BYTES = 72
 # consignment_service
 MAX_CONTAINERS = 1000
 MAX_WEIGHT = 10**9
+# vessel_service
+MAX_VESSEL_CONTAINERS = 100_000
 Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 Password = Annotated[
@@ -122,19 +124,76 @@ class ContainerOut(Out):
     origin: str
 
 
+ConsignmentStatus = Literal["booked", "in_transit", "arrived", "delivered", "cancelled"]
+VesselStatus = Literal["open", "at_sea", "retired"]
+
+
+class Transition(Out):
+    status: ConsignmentStatus
+    at: str = Field(description="ISO 8601, UTC")
+    by: str = Field(description="the id of the user who made it")
+
+
 class Consignment(Out):
     id: str
+    reference: str | None = Field(
+        default=None, description="the tracking reference (`GET /v1/tracking/{reference}`); none on old bookings"
+    )
+    status: ConsignmentStatus
     owner_id: str
     description: str
     weight: int
     containers: list[ContainerOut]
     vessel_id: str
+    voyage: int | None = Field(default=None, description="the vessel's voyage it is booked on")
     created_at: str = Field(description="ISO 8601, UTC")
+    timeline: list[Transition] = Field(description="every status it had, oldest first")
 
 
 class ConsignmentPage(Out):
     items: list[Consignment]
     next_cursor: str | None = Field(description="pass it back as `cursor` for the next page; null on the last")
+
+
+class NewVessel(StrictModel):
+    """``POST /v1/vessels``: a vessel for the fleet (``vessel_service.create``)."""
+
+    id: Identifier | None = None
+    name: Text
+    capacity: Annotated[int, Field(gt=0, le=MAX_VESSEL_CONTAINERS, description="containers it carries")]
+    max_weight: Annotated[int, Field(gt=0, le=MAX_WEIGHT, description="total weight it carries")]
+
+
+class Vessel(Out):
+    """A vessel of the fleet. Admins get every field; customers only open vessels'
+    free room (no other customer's cargo)."""
+
+    id: str
+    name: str
+    status: VesselStatus
+    voyage: int = Field(description="its open voyage (or the one at sea)")
+    containers_free: int
+    weight_free: int
+    capacity: int | None = None
+    max_weight: int | None = None
+    containers_used: int | None = None
+    weight_used: int | None = None
+
+
+class VesselPage(Out):
+    items: list[Vessel]
+    next_cursor: str | None = Field(description="pass it back as `cursor` for the next page; null on the last")
+
+
+class VoyageChange(Out):
+    """A vessel's departure or arrival, and the consignments it moved."""
+
+    vessel_id: str
+    vessel_name: str
+    voyage: int
+    status: Literal["departed", "arrived"]
+    at: str = Field(description="ISO 8601, UTC")
+    consignments: int = Field(description="consignments on that voyage, now in transit (departed) or arrived")
 
 
 class Health(BaseModel):
@@ -178,7 +237,7 @@ _DESCRIPTIONS = {
     401: "no, malformed or refused access token; wrong credentials",
     403: "the caller's role does not allow this",
     404: "no such resource for this caller",
-    409: "conflict: exists already, or no vessel has room",
+    409: "conflict: exists already, no vessel has room, or not in a state that allows this",
     413: "body over the configured limit",
     415: "body is not application/json",
     422: "a field breaks the schema (`field` names it)",

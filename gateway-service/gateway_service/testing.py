@@ -13,6 +13,19 @@ from pathlib import Path
 import pytest
 
 GATEWAY_SCRIPT = str(Path(sys.executable).with_name("gateway-service"))
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response, status, slug=None):
+    """``response`` is an RFC 9457 problem document of ``status`` (and type ``slug``); the document."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    document = response.json()
+    assert document["status"] == status
+    assert {"type", "title", "detail"} <= set(document)
+    if slug:
+        assert document["type"].endswith(":" + slug), document
+    return document
 
 
 class Gateway:

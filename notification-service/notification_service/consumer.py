@@ -14,9 +14,14 @@ from notification_service.settings import NotificationSettings
 from shippy_common.aio import close_quietly, wait_unless_stopped
 from shippy_common.heartbeat import beat
 from shippy_common.servers import describe_failure
-from shippy_common.stream import connect, ensure_stream
+from shippy_common.stream import StreamSettings, connect, ensure_stream
 
 log = logging.getLogger("notification_service")
+
+
+def every_event(stream: StreamSettings) -> str:
+    """The subjects of every event type of the stream (``>``: any tokens after the prefix)."""
+    return stream.subject(">")
 
 
 class Notifier:
@@ -41,9 +46,34 @@ class Notifier:
         else:
             await msg.nak(delay=outcome.retry_in)
 
-    async def run(self, stop: asyncio.Event) -> None:
+    async def subscribe(self, js: Any) -> Any:
+        """Pull every event type of the stream (``<prefix>>``) through the
+        durable consumer; one an earlier release made for ``*.created`` only
+        is moved to every event (JetStream 2.10 edits a consumer's filter)."""
         from nats.js.api import AckPolicy, ConsumerConfig
+        from nats.js.errors import NotFoundError
 
+        stream, durable = self.settings.stream, self.settings.consumer_name
+        subject = every_event(stream)
+        try:
+            existing = (await js.consumer_info(stream.name, durable)).config.filter_subject
+        except NotFoundError:
+            existing = None
+        if existing != subject:
+            config = ConsumerConfig(
+                name=durable,
+                durable_name=durable,
+                ack_policy=AckPolicy.EXPLICIT,
+                ack_wait=30,
+                max_deliver=-1,
+                filter_subject=subject,
+            )
+            await js.add_consumer(stream.name, config=config)
+            if existing is not None:
+                log.info("consumer %s: now consuming %s, not %s", durable, subject, existing)
+        return await js.pull_subscribe_bind(durable=durable, stream=stream.name)
+
+    async def run(self, stop: asyncio.Event) -> None:
         stream = self.settings.stream
         delay = 0.5
         while not stop.is_set():
@@ -52,13 +82,8 @@ class Notifier:
                 connection = await connect(stream.nats_url, "shippy-notification-service")
                 js = connection.jetstream(timeout=5)
                 await ensure_stream(js, stream)
-                subscription = await js.pull_subscribe(
-                    stream.subject("*.created"),
-                    durable=self.settings.consumer_name,
-                    stream=stream.name,
-                    config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, ack_wait=30, max_deliver=-1),
-                )
-                log.info("consuming %s from stream %s", stream.subject("*.created"), stream.name)
+                subscription = await self.subscribe(js)
+                log.info("consuming %s from stream %s", every_event(stream), stream.name)
                 delay = 0.5
                 while not stop.is_set():
                     beat(self.settings.heartbeat_file)

@@ -8,25 +8,47 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from typing import Any
 
-from shippy_common.envelope import CONSIGNMENT_CREATED, USER_CREATED
+from shippy_common.envelope import (
+    CONSIGNMENT_CANCELLED,
+    CONSIGNMENT_CREATED,
+    CONSIGNMENT_STATUS_CHANGED,
+    USER_CREATED,
+    VESSEL_ARRIVED,
+    VESSEL_DEPARTED,
+)
 
 
 class UnknownEvent(ValueError):
     pass
 
 
+class NoMail(Exception):
+    """The event is fine and nobody is to be mailed about it; the message says why."""
+
+
+#: Events about vessels: their consignments' owners hear of them through
+#: ``consignment.status_changed``, one mail each.
+UNMAILED = (VESSEL_DEPARTED, VESSEL_ARRIVED)
+
+
 def compose(event: dict[str, Any], sender: Address) -> EmailMessage:
     """The mail for ``event``, to exactly one address: the account's;
-    ``UnknownEvent`` for a type or payload it cannot use."""
+    ``UnknownEvent`` for a type or payload it cannot use; ``NoMail`` for an
+    event nobody is mailed about (a vessel's, or a consignment stored before
+    owners' contacts were)."""
     try:
         data = event["data"]
         if event["type"] == USER_CREATED:
             to, subject, body = _welcome(data)
         elif event["type"] == CONSIGNMENT_CREATED:
             to, subject, body = _booking_confirmation(data)
+        elif event["type"] in (CONSIGNMENT_CANCELLED, CONSIGNMENT_STATUS_CHANGED):
+            to, subject, body = _status_news(event["type"], data)
+        elif event["type"] in UNMAILED:
+            raise NoMail(f"no mail for {event['type']} events")
         else:
             raise UnknownEvent(f"no mail for events of type {event['type']!r}")
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, AttributeError) as exc:
         raise UnknownEvent(f"event lacks {exc}") from None
     message = EmailMessage()
     try:
@@ -90,4 +112,35 @@ def _booking_confirmation(data: dict[str, Any]) -> tuple[Address, str, str]:
         f"Consignment: {data['consignment_id']}\nVessel:      {vessel['name']} ({vessel['id']})\n"
         f"Weight:      {data['weight']}\nDescription: {data['description']}\n"
         f"Containers:\n{containers}\n\nShippy\n",
+    )
+
+
+#: What a consignment's owner is told of each status it reaches after booking:
+#: the subject (after "Consignment <reference> ") and the news.
+STATUS_NEWS = {
+    "cancelled": ("is cancelled", "is cancelled: its place on {vessel} is given back."),
+    "in_transit": ("is on its way", "has left port aboard {vessel}{voyage}."),
+    "arrived": ("has arrived", "has arrived aboard {vessel}{voyage}; it will be handed over soon."),
+    "delivered": ("is delivered", "is delivered. Thank you for shipping with us."),
+}
+
+
+def _status_news(event_type: str, data: dict[str, Any]) -> tuple[Address, str, str]:
+    """``consignment.cancelled`` / ``consignment.status_changed``: to the owner."""
+    owner, vessel, status = data["owner"], data["vessel"], data["new_status"]
+    if (event_type == CONSIGNMENT_CANCELLED) != (status == "cancelled") or status not in STATUS_NEWS:
+        raise UnknownEvent(f"no mail for a {event_type} event to status {str(status)[:50]!r}")
+    if owner.get("email") is None:
+        raise NoMail(f"the owner of consignment {data['consignment_id']} has no email on record")
+    name = owner.get("name") or ""
+    reference = data.get("reference") or data["consignment_id"]
+    vessel_name = vessel.get("name") or vessel["id"]
+    voyage = f" (voyage {data['voyage']})" if data.get("voyage") is not None else ""
+    subject, news = STATUS_NEWS[status]
+    return (
+        recipient(name, owner["email"]),
+        f"Consignment {reference} {subject}",
+        f"Hello {name},\n\nyour consignment {reference} {news.format(vessel=vessel_name, voyage=voyage)}\n\n"
+        f"Consignment: {data['consignment_id']}\nReference:   {reference}\n"
+        f"Vessel:      {vessel_name} ({vessel['id']})\nStatus:      {status}\n\nShippy\n",
     )

@@ -2,13 +2,15 @@
 ports (handled ids, parked events, the mailer); ``consumer`` feeds it
 JetStream messages, unit tests feed it bytes and fakes.
 
-Each event id is mailed once. An event counts as handled only after its mail
-is written (or sent) and its id recorded; a failure is retried after
+Each event id is mailed once. An event counts as handled only after its mail is
+written (or sent) and its id recorded; a failure is retried after
 ``retry_seconds`` times the attempt number, and after ``max_deliveries``
 attempts the event is parked for an operator (and logged as an error), never
-dropped. Nothing of a message is used before its envelope is checked: a
-message that is not a valid event is parked at once, as ``invalid-<sha256 of
-it>``, so that it can neither choose a file name nor come back for ever.
+dropped. An event nobody is mailed about (``mails.NoMail``: a vessel's, or a
+consignment's whose owner has no email on record) is acknowledged and logged.
+Nothing of a message is used before its envelope is checked: a message that is
+not a valid event is parked at once, as ``invalid-<sha256 of it>``, so that it
+can neither choose a file name nor come back for ever.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from typing import Any, Protocol
 
-from notification_service.mails import UnknownEvent, compose
+from notification_service.mails import NoMail, UnknownEvent, compose
 from shippy_common.envelope import InvalidEvent, read_event
 from shippy_common.servers import describe_failure
 
@@ -81,6 +83,10 @@ def handle_message(
     try:
         mail = compose(event, delivery.sender)
         mailer.send(mail)
+    except NoMail as exc:  # a vessel's event, an owner with no email on record
+        handled.record(event_id)
+        log.info("event %s (%s) acknowledged, nothing to mail: %s", event_id, event["type"], exc)
+        return DONE
     except Exception as exc:
         reason = describe_failure(exc)
         if isinstance(exc, UnknownEvent) or attempt >= delivery.max_deliveries:

@@ -69,15 +69,29 @@ _METHOD = "[A-Za-z0-9_*]+"
 #: What the gateway calls (its routes and ``GET /ready``): the public RPCs.
 PUBLIC_CALLS: dict[str, tuple[str, ...]] = {
     "user_service": ("create", "auth", "validate_token", "get", "get_all"),
-    "consignment_service": ("create_consignment", "get_consignments", "get_consignment"),
+    "consignment_service": (
+        "create_consignment",
+        "get_consignments",
+        "get_consignment",
+        "list_consignments",
+        "track",
+        "cancel_consignment",
+        "mark_delivered",
+        "depart_vessel",
+        "arrive_vessel",
+    ),
+    "vessel_service": ("create", "retire", "list_vessels"),
 }
 #: What consignment_service calls: token checks and the vessel ledger.
 CONSIGNMENT_CALLS: dict[str, tuple[str, ...]] = {
     "user_service": ("validate_token",),
-    "vessel_service": ("book", "release", "bookings_between"),
+    "vessel_service": ("book", "release", "bookings_between", "depart", "arrive", "voyage"),
 }
 #: What an operator calls from ``nameko shell`` beyond the public RPCs.
-OPERATOR_CALLS: dict[str, tuple[str, ...]] = {**PUBLIC_CALLS, "vessel_service": ("create", "find_available")}
+OPERATOR_CALLS: dict[str, tuple[str, ...]] = {
+    **PUBLIC_CALLS,
+    "vessel_service": (*PUBLIC_CALLS["vessel_service"], "find_available"),
+}
 
 ADMIN_USER = "shippy-admin"
 DEFAULT_AMQP_ADDRESS = "127.0.0.1:5672"
@@ -140,7 +154,9 @@ def _service(
 
 #: Every account but the administrator.
 ACCOUNTS: tuple[Account, ...] = (
-    _service("VESSEL", "vessel-service", "vessel_service", ["rpc-vessel_service"]),
+    _service(
+        "VESSEL", "vessel-service", "vessel_service", ["rpc-vessel_service"], {"user_service": ("validate_token",)}
+    ),
     _service("USER", "user-service", "user_service", ["rpc-user_service", "rpc-user_service-slow"]),
     _service(
         "CONSIGNMENT", "consignment-service", "consignment_service", ["rpc-consignment_service"], CONSIGNMENT_CALLS

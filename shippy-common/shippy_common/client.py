@@ -167,12 +167,18 @@ class ApiClient:
             answer = None
         return expect_object(answer, expect, f"{method} {path}", where)
 
-    def pages(self, path: str, page_size: int, expect: Sequence[str] = ()) -> Iterator[dict[str, Any]]:
+    def pages(
+        self,
+        path: str,
+        page_size: int,
+        expect: Sequence[str] = (),
+        filters: Mapping[str, str] | None = None,
+    ) -> Iterator[dict[str, Any]]:
         """Every item of a paginated list (``items``, ``next_cursor``), page after page."""
         cursor: str | None = None
         seen: set[str] = set()
         while True:
-            params: dict[str, str | int] = {"limit": page_size}
+            params: dict[str, str | int] = {**(filters or {}), "limit": page_size}
             if cursor is not None:
                 params["cursor"] = cursor
             page = self.call("GET", path, params=params, expect=("items", "next_cursor"))

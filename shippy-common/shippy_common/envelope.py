@@ -15,7 +15,18 @@ from typing import Any
 SCHEMA_VERSION = 1
 USER_CREATED = "user.created"
 CONSIGNMENT_CREATED = "consignment.created"
-EVENT_TYPES = (USER_CREATED, CONSIGNMENT_CREATED)
+CONSIGNMENT_CANCELLED = "consignment.cancelled"
+CONSIGNMENT_STATUS_CHANGED = "consignment.status_changed"
+VESSEL_DEPARTED = "vessel.departed"
+VESSEL_ARRIVED = "vessel.arrived"
+EVENT_TYPES = (
+    USER_CREATED,
+    CONSIGNMENT_CREATED,
+    CONSIGNMENT_CANCELLED,
+    CONSIGNMENT_STATUS_CHANGED,
+    VESSEL_DEPARTED,
+    VESSEL_ARRIVED,
+)
 
 #: The largest encoded event :func:`new_event` makes: far below NATS's 1 MiB
 #: max payload, so one event can never be too big to publish and hold up

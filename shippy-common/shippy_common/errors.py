@@ -59,6 +59,11 @@ class NoVesselAvailable(ShippyError):
 
 
 @deserialize_to_instance
+class InvalidTransition(ShippyError):
+    """The consignment or vessel is not in a state that allows this; the message says why."""
+
+
+@deserialize_to_instance
 class InvalidCredentials(ShippyError):
     pass
 
@@ -99,6 +104,7 @@ SHIPPY_ERRORS: tuple[type[ShippyError], ...] = (
     AlreadyExists,
     NotFound,
     NoVesselAvailable,
+    InvalidTransition,
     InvalidCredentials,
     InvalidToken,
     Unauthorized,

@@ -44,14 +44,22 @@ def stream_settings(config: dict[str, Any]) -> StreamSettings:
 
 
 async def ensure_stream(js: Any, settings: StreamSettings) -> None:
-    """Create the stream (file storage) unless it exists."""
+    """Create the stream (file storage) unless it exists; a stream an earlier
+    release made gets the subjects of the event types added since."""
     from nats.js.api import StorageType, StreamConfig
     from nats.js.errors import NotFoundError
 
     try:
-        await js.stream_info(settings.name)
+        info = await js.stream_info(settings.name)
     except NotFoundError:
         await js.add_stream(StreamConfig(name=settings.name, subjects=settings.subjects, storage=StorageType.FILE))
+        return
+    subjects = list(info.config.subjects or [])
+    missing = [subject for subject in settings.subjects if subject not in subjects]
+    if missing:
+        info.config.subjects = subjects + missing
+        await js.update_stream(info.config)
+        log.info("stream %s: added subjects %s", settings.name, ", ".join(missing))
 
 
 async def connect(nats_url: str, name: str) -> Any:

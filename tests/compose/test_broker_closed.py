@@ -24,7 +24,7 @@ SERVICE_ACCOUNTS = {
     "gateway": "GATEWAY",
 }
 #: Long-running containers that do not use RabbitMQ at all.
-NO_AMQP = ("user-relay", "consignment-relay", "notification-service")
+NO_AMQP = ("user-relay", "consignment-relay", "vessel-relay", "notification-service")
 
 
 @pytest.fixture

@@ -115,7 +115,7 @@ def call(channel, routing_key, *args, reply_to=None):
     channel.basic_publish(message, exchange="nameko-rpc", routing_key=routing_key)
 
 
-def test_the_platform_works_under_its_own_accounts(accounts, closed_platform, start_gateway, new_user):
+def test_the_platform_works_under_its_own_accounts(accounts, closed_platform, start_gateway, new_user, set_role):
     gateway = start_gateway(AMQP_URI=accounts.uri("GATEWAY"))
     payload = new_user()
     assert gateway.client.post("/v1/users", json=payload).status_code == 201
@@ -131,9 +131,12 @@ def test_the_platform_works_under_its_own_accounts(accounts, closed_platform, st
     assert [item["id"] for item in listed] == [booked.json()["id"]]
     ready = gateway.client.get("/ready")
     assert ready.status_code == 200, ready.text
-    # An operator's nameko shell: the fleet and the public calls.
-    with operator_rpc(accounts) as rpc:
-        assert rpc.vessel_service.find_available({"capacity": 1, "max_weight": 1})["available"] is True
+    # An operator's nameko shell, with an admin's token: the fleet and the public calls.
+    from shippy_common.auth import TOKEN_CONTEXT_KEY
+
+    set_role(gateway.client.get("/v1/users/me", headers=headers).json()["id"], "admin")
+    with operator_rpc(accounts, context_data={TOKEN_CONTEXT_KEY: issued.json()["token"]}) as rpc:
+        assert rpc.vessel_service.find_available({"capacity": 1, "max_weight": 1})["id"]
         assert rpc.vessel_service.create({"id": "tug01", "name": "Tug", "capacity": 4, "max_weight": 9000})["id"]
         from shippy_common.errors import InvalidToken
 
@@ -145,7 +148,7 @@ def test_the_gateway_can_call_the_public_rpcs_and_nothing_else(accounts, closed_
     connection = accounts.connect("GATEWAY")
     call(connection.channel(), "user_service.validate_token", "x")  # confirmed: allowed
     call(connection.channel(), "consignment_service.get_consignments")
-    for key in ("vessel_service.book", "vessel_service.release", "vessel_service.create", "user_service.nope"):
+    for key in ("vessel_service.book", "vessel_service.release", "vessel_service.depart", "user_service.nope"):
         reason = refused(call, connection.channel(), key, {})
         assert "ACCESS_REFUSED" in reason and "nameko-rpc" in reason, reason
     # Nor around the topic exchange: straight onto a service's queue through the default exchange.

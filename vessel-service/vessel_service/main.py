@@ -1,5 +1,5 @@
-"""Console script ``vessel-service``. Imports nothing heavy before the runner
-has applied eventlet's monkey patch."""
+"""Console scripts ``vessel-service`` and ``vessel-outbox-relay``. Import
+nothing heavy before the runner has applied eventlet's monkey patch."""
 
 from pathlib import Path
 
@@ -12,3 +12,12 @@ def main() -> None:
         Path(__file__).with_name("config.yml"),
         waits_for=("rabbitmq", "mongodb"),
     )
+
+
+def relay() -> None:
+    """Console script ``vessel-outbox-relay``: vessel events from MongoDB to NATS."""
+    from shippy_common.mongo import MongoSettings
+    from shippy_common.relay import run_relay
+    from vessel_service.outbox import open_outbox
+
+    run_relay(Path(__file__).with_name("config.yml"), MongoSettings.from_config, open_outbox, waits_for=("mongodb",))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,7 +13,18 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from shippy_common.errors import AlreadyExists
-from vessel_service.domain import FIRST_GENERATION, Allocation, EntryKind, LedgerEntry, Load, Vessel
+from vessel_service.domain import (
+    FIRST_GENERATION,
+    FIRST_VOYAGE,
+    VOYAGE_CHANGES,
+    Allocation,
+    EntryKind,
+    LedgerEntry,
+    Load,
+    Vessel,
+    VesselStatus,
+    voyage_change_key,
+)
 
 log = logging.getLogger("vessel_service.ledger")
 
@@ -67,14 +78,26 @@ class VesselRepository:
         for document in self.vessels.find(query).sort("capacity", ASCENDING).limit(100):
             yield _from_document(document)
 
+    def withdraw(self, vessel_id: str) -> None:
+        """Only retirement writes a stored vessel, and always the same value: no lost update to fear."""
+        self.vessels.update_one({"_id": vessel_id}, {"$set": {"available": False}})
+
+    def page(self, after: str | None, limit: int) -> list[Vessel]:
+        """Vessels by id after ``after`` (the ``_id`` index)."""
+        query = {} if after is None else {"_id": {"$gt": after}}
+        return [_from_document(document) for document in self.vessels.find(query).sort("_id", ASCENDING).limit(limit)]
+
 
 class VesselLedger:
     """Each vessel's ledger (see ``services``) in one collection.
 
     An entry's ``_id`` is ``<vessel id>:<sequence number>``, so two writers of
     the same next entry collide on the primary key; its ``key`` (kind,
-    generation, booking id) is unique too, so a booking or a release is
-    written once whatever the concurrency.
+    generation, booking id; kind, vessel, voyage) is unique too, so a booking,
+    a release, a departure or an arrival is written once whatever the concurrency.
+
+    Entries a release before voyages wrote have no ``voyage`` nor ``status``:
+    they are read as voyage 1, open (no vessel had departed then).
     """
 
     def __init__(self, database: Database) -> None:
@@ -88,6 +111,8 @@ class VesselLedger:
         self.entries.create_index([("vessel_id", ASCENDING), ("seq", DESCENDING)])
         self.entries.create_index([("booking_id", ASCENDING), ("seq", DESCENDING)])
         self.entries.create_index([("kind", ASCENDING), ("at", ASCENDING)])
+        self.entries.create_index([("vessel_id", ASCENDING), ("voyage", ASCENDING), ("seq", ASCENDING)])
+        self.entries.create_index([("outbox_pending", ASCENDING), ("at", ASCENDING), ("_id", ASCENDING)])
 
     def migrate_legacy_entries(self, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> int:
         """Upgrade in place the entries the previous release wrote; the number
@@ -143,11 +168,13 @@ class VesselLedger:
         log.info("dropped the previous release's unique index %s", LEGACY_BOOKING_INDEX)
 
     def latest_for(self, booking_id: str) -> LedgerEntry | None:
+        """Served by the index on ``booking_id``, ``seq``."""
         for document in self.entries.find({"booking_id": booking_id}).sort("seq", DESCENDING).limit(1):
             return _entry_from_document(document)
         return None
 
     def newest(self, vessel: Vessel) -> Allocation:
+        """Served by the index on ``vessel_id``, ``seq``."""
         for document in self.entries.find({"vessel_id": vessel.id}).sort("seq", DESCENDING).limit(1):
             return _entry_from_document(document).allocation
         opening = LedgerEntry.opening(vessel)
@@ -162,9 +189,26 @@ class VesselLedger:
         return True
 
     def bookings_between(self, since: datetime, until: datetime, limit: int) -> list[LedgerEntry]:
+        """Served by the index on ``kind``, ``at``."""
         query = {"kind": str(EntryKind.BOOKING), "at": {"$gte": since, "$lt": until}}
         documents = self.entries.find(query).sort([("at", ASCENDING), ("_id", ASCENDING)]).limit(limit)
         return [_entry_from_document(document) for document in documents]
+
+    def voyage_entries(self, vessel_id: str, voyage: int, through_seq: int) -> Sequence[LedgerEntry]:
+        """Served by the index on ``vessel_id``, ``voyage``, ``seq``. Voyage 1
+        includes the entries written before voyages (no ``voyage`` field)."""
+        query = {
+            "vessel_id": vessel_id,
+            "voyage": {"$in": [voyage, None]} if voyage == FIRST_VOYAGE else voyage,
+            "seq": {"$lte": through_seq},
+            "kind": {"$in": [str(EntryKind.BOOKING), str(EntryKind.RELEASE)]},
+        }
+        return [_entry_from_document(document) for document in self.entries.find(query).sort("seq", ASCENDING)]
+
+    def voyage_change(self, vessel_id: str, kind: EntryKind, voyage: int) -> LedgerEntry | None:
+        """Served by the unique index on ``key``."""
+        document = self.entries.find_one({"key": voyage_change_key(kind, vessel_id, voyage)})
+        return None if document is None else _entry_from_document(document)
 
 
 #: The previous release's unique index on ``booking_id``.
@@ -221,6 +265,8 @@ def legacy_upgrade(entry: LedgerEntry) -> dict[str, Any]:
 
 
 def _entry_to_document(entry: LedgerEntry) -> dict[str, Any]:
+    """A departure or an arrival carries its event, pending for the outbox relay
+    (``outbox.VesselOutbox``): written with the entry, so recorded exactly when it is."""
     allocation = entry.allocation
     document: dict[str, Any] = {
         "_id": _entry_id(allocation.vessel_id, allocation.seq),
@@ -230,11 +276,17 @@ def _entry_to_document(entry: LedgerEntry) -> dict[str, Any]:
         "seq": allocation.seq,
         "containers_left": allocation.containers_left,
         "weight_left": allocation.weight_left,
+        "voyage": allocation.voyage,
+        "status": str(allocation.status),
     }
-    if entry.kind is not EntryKind.OPENING:
+    if entry.kind in VOYAGE_CHANGES:
+        document.update(at=entry.at, by=entry.by)
+    elif entry.kind is not EntryKind.OPENING:
         document.update(booking_id=entry.booking_id, generation=entry.generation, at=entry.at)
     if entry.load is not None:
         document.update(containers=entry.load.containers, weight=entry.load.weight)
+    if entry.event is not None:
+        document.update(event=entry.event, outbox_pending=True)
     return document
 
 
@@ -246,10 +298,21 @@ def _entry_from_document(document: dict[str, Any]) -> LedgerEntry:
             seq=document["seq"],
             containers_left=document["containers_left"],
             weight_left=document["weight_left"],
+            voyage=document.get("voyage", FIRST_VOYAGE),
+            status=VesselStatus(document.get("status", VesselStatus.OPEN)),
         ),
         kind=EntryKind(document["kind"]),
         booking_id=document.get("booking_id"),
         generation=document.get("generation", 0),
         load=load,
-        at=document.get("at"),
+        at=_utc(document.get("at")),
+        by=document.get("by"),
+        event=document.get("event"),
     )
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """As stored (UTC), whether or not the client reading it is ``tz_aware``."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
+from shippy_common.errors import ValidationError
 from shippy_common.schemas import Identifier, StrictModel
-from vessel_service.domain import Load, Vessel
+from vessel_service.domain import Load, Vessel, VesselStatus
 
 MAX_CONTAINERS = 100_000
 MAX_WEIGHT = 10**9
@@ -76,3 +79,57 @@ class BookingWindow(StrictModel):
     since: Instant
     until: Instant
     limit: Annotated[int, Field(ge=1, le=MAX_BOOKINGS_PAGE)] = 500
+
+
+#: Who made a voyage change: the caller's user id, as consignment_service sends it.
+Actor = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class VoyageChangeRequest(StrictModel):
+    """A departure or an arrival of ``vessel_id``, made by ``by``."""
+
+    vessel_id: Identifier
+    by: Actor
+
+
+class VoyageRef(StrictModel):
+    vessel_id: Identifier
+    voyage: Annotated[int, Field(ge=1)]
+
+
+class VesselRef(StrictModel):
+    vessel_id: Identifier
+
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+MAX_CURSOR_LENGTH = 200
+_CURSOR_PREFIX = "v1:"
+
+
+def encode_cursor(vessel_id: str) -> str:
+    """An opaque cursor: the id of the last vessel of a page, encoded."""
+    return base64.urlsafe_b64encode((_CURSOR_PREFIX + vessel_id).encode()).decode().rstrip("=")
+
+
+class FleetQuery(StrictModel):
+    """A page of the fleet: ``cursor`` is a ``next_cursor`` this listing gave."""
+
+    status: Literal["open", "at_sea", "retired"] | None = None
+    limit: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE
+    cursor: Annotated[str, StringConstraints(min_length=1, max_length=MAX_CURSOR_LENGTH)] | None = None
+
+    def vessel_status(self) -> VesselStatus | None:
+        return None if self.status is None else VesselStatus(self.status)
+
+    def after(self) -> str | None:
+        """The vessel id the page starts after; ``ValidationError`` for a cursor this listing did not make."""
+        if self.cursor is None:
+            return None
+        try:
+            text = base64.urlsafe_b64decode(self.cursor + "=" * (-len(self.cursor) % 4)).decode()
+        except (ValueError, binascii.Error):
+            text = ""
+        if not text.startswith(_CURSOR_PREFIX) or len(text) == len(_CURSOR_PREFIX):
+            raise ValidationError("cursor", "must be a next_cursor from this list")
+        return text[len(_CURSOR_PREFIX) :]

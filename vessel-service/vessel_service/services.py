@@ -10,6 +10,13 @@ because the MongoDB-wire server used locally (FerretDB) does not make
 conditional updates atomic. A booking id is unique per generation, so a retry
 of the same booking returns the first outcome instead of booking twice, and a
 release is unique per booking, so room goes back exactly once.
+
+Voyages live in the same ledger: a departure, an arrival and a retirement are
+entries too, so each one is ordered against every booking and release of the
+vessel. A booking either makes it onto the voyage before the departure's entry
+(and is among its ``booking_ids``) or reads the departure and goes elsewhere;
+a release either gives its room back before the departure, or reads it and is
+refused.
 """
 
 from __future__ import annotations
@@ -17,20 +24,33 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from shippy_common.errors import AlreadyExists, NoVesselAvailable
+from shippy_common.auth import Caller
+from shippy_common.errors import AlreadyExists, Forbidden, InvalidTransition, NotFound, NoVesselAvailable
 from vessel_service.domain import (
     FIRST_GENERATION,
+    FIRST_VOYAGE,
     Allocation,
     BookedVessel,
     EntryKind,
     LedgerEntry,
     Load,
+    Placement,
+    Stamp,
     Vessel,
+    VesselState,
+    VesselStatus,
+    Voyage,
+    VoyageChange,
+    VoyageStatus,
     best_fit_order,
+    live_bookings,
+    to_milliseconds,
 )
+from vessel_service.events import voyage_event
 
 
 class Fleet(Protocol):
@@ -41,6 +61,12 @@ class Fleet(Protocol):
 
     def add(self, vessel: Vessel) -> Vessel:
         """Store a new vessel; ``AlreadyExists`` if its id is taken."""
+
+    def page(self, after: str | None, limit: int) -> Sequence[Vessel]:
+        """Up to ``limit`` vessels ordered by id, from the first after ``after``."""
+
+    def withdraw(self, vessel_id: str) -> None:
+        """Leave the vessel out of :meth:`candidates` from now on (it retired)."""
 
 
 class Ledger(Protocol):
@@ -56,6 +82,12 @@ class Ledger(Protocol):
     def bookings_between(self, since: datetime, until: datetime, limit: int) -> Sequence[LedgerEntry]:
         """Booking entries made in ``[since, until)``, oldest first."""
 
+    def voyage_entries(self, vessel_id: str, voyage: int, through_seq: int) -> Sequence[LedgerEntry]:
+        """The bookings and releases on ``voyage`` up to sequence number ``through_seq``, oldest first."""
+
+    def voyage_change(self, vessel_id: str, kind: EntryKind, voyage: int) -> LedgerEntry | None:
+        """``voyage``'s departure or arrival entry (``kind``), if written."""
+
 
 MAX_ROUNDS = 1000
 
@@ -65,8 +97,9 @@ def jittered_pause(round_number: int) -> None:
     time.sleep(random.uniform(0, 0.001 * min(round_number + 1, 20)))
 
 
-def create_vessel(fleet: Fleet, vessel: Vessel) -> Vessel:
-    return fleet.add(vessel)
+def create_vessel(fleet: Fleet, caller: Caller, vessel: Vessel) -> VesselState:
+    _require_admin(caller, "add a vessel")
+    return VesselState(fleet.add(vessel), Allocation.opening(vessel))
 
 
 def find_available(fleet: Fleet, ledger: Ledger, load: Load) -> Vessel:
@@ -84,14 +117,15 @@ def book(
     load: Load,
     now: Callable[[], datetime],
     pause: Callable[[int], None] = jittered_pause,
-) -> Vessel:
-    """Reserve room for ``load`` on a vessel that still has it: the best-fitting
-    one when nothing competes. A booking that loses a race for a vessel tries
-    the next one with room instead of queueing behind the winner, so bookings
-    made at once spread over the fleet; rounds repeat while any vessel has room.
+) -> Placement:
+    """Reserve room for ``load`` on the open voyage of a vessel that still has
+    it: the best-fitting one when nothing competes. A booking that loses a race
+    for a vessel tries the next one with room instead of queueing behind the
+    winner, so bookings made at once spread over the fleet; rounds repeat while
+    any vessel has room. A vessel at sea or retired has none.
 
     Booking an id that holds room already is a retry: it answers the same
-    vessel if it asks for the same load, and is ``AlreadyExists`` otherwise.
+    vessel and voyage if it asks for the same load, and is ``AlreadyExists`` otherwise.
     """
     latest = ledger.latest_for(booking_id)
     if latest is not None and latest.kind is EntryKind.BOOKING:
@@ -107,7 +141,7 @@ def book(
             any_room = True
             entry = LedgerEntry(newest.after(load), EntryKind.BOOKING, booking_id, generation, load, now())
             if ledger.append(entry):
-                return vessel
+                return Placement(vessel, entry.allocation.voyage)
             latest = ledger.latest_for(booking_id)
             if latest is not None and latest.kind is EntryKind.BOOKING:  # the same id, booked concurrently
                 return _retry(fleet, latest, load)
@@ -123,7 +157,7 @@ def booked_vessel(fleet: Fleet, ledger: Ledger, booking_id: str) -> BookedVessel
     if latest is None or latest.kind is not EntryKind.BOOKING or latest.load is None:
         return None
     vessel = fleet.get(latest.vessel_id)
-    return None if vessel is None else BookedVessel(vessel, latest.load, latest.generation)
+    return None if vessel is None else BookedVessel(vessel, latest.load, latest.generation, latest.allocation.voyage)
 
 
 def release(
@@ -136,28 +170,207 @@ def release(
 ) -> bool:
     """Give the room ``booking_id`` holds back to its vessel, exactly once:
     ``True`` if this call released it, ``False`` if it held none (never
-    booked, released already, or booked again as another ``generation``)."""
+    booked, released already, or booked again as another ``generation``).
+
+    ``InvalidTransition`` if the booking sailed: its voyage departed (the
+    vessel is at sea with it, or has arrived since)."""
     for round_number in range(MAX_ROUNDS):
         held = booked_vessel(fleet, ledger, booking_id)
         if held is None or (generation is not None and held.generation != generation):
             return False
-        room = ledger.newest(held.vessel).released(held.load)
+        newest = ledger.newest(held.vessel)
+        if newest.status is not VesselStatus.OPEN or newest.voyage != held.voyage:
+            raise InvalidTransition(
+                f"booking {booking_id} sailed with vessel {held.vessel.id} on voyage {held.voyage}: "
+                "only room on an open voyage can be given back"
+            )
+        room = newest.released(held.load)
         if ledger.append(LedgerEntry(room, EntryKind.RELEASE, booking_id, held.generation, held.load, now())):
             return True
         pause(round_number)
     raise RuntimeError(f"could not release {booking_id} in {MAX_ROUNDS} rounds")
 
 
+def depart(
+    fleet: Fleet,
+    ledger: Ledger,
+    vessel_id: str,
+    by: str,
+    now: Callable[[], datetime],
+    pause: Callable[[int], None] = jittered_pause,
+) -> VoyageChange:
+    """Close the open voyage: the vessel is at sea with the bookings it holds.
+    A vessel at sea answers its departure (so a retry answers the same).
+
+    The bookings are read up to the newest entry, and the departure is written
+    as the entry after it: if anything was booked or released meanwhile, the
+    departure loses that sequence number and reads again."""
+    vessel = _vessel(fleet, vessel_id)
+    for round_number in range(MAX_ROUNDS):
+        newest = ledger.newest(vessel)
+        if newest.status is VesselStatus.RETIRED:
+            raise InvalidTransition(f"vessel {vessel.id} is retired")
+        if newest.status is VesselStatus.AT_SEA:
+            return _voyage_change(ledger, vessel, EntryKind.DEPARTURE, newest.voyage)
+        bookings = live_bookings(ledger.voyage_entries(vessel.id, newest.voyage, newest.seq))
+        at = to_milliseconds(now())
+        event = voyage_event(EntryKind.DEPARTURE, vessel, newest.voyage, at, by, len(bookings))
+        if ledger.append(LedgerEntry(newest.departed(), EntryKind.DEPARTURE, at=at, by=by, event=event)):
+            return VoyageChange(vessel, newest.voyage, VoyageStatus.DEPARTED, at, by, tuple(bookings))
+        pause(round_number)
+    raise RuntimeError(f"could not record the departure of {vessel.id} in {MAX_ROUNDS} rounds")
+
+
+def arrive(
+    fleet: Fleet,
+    ledger: Ledger,
+    vessel_id: str,
+    by: str,
+    now: Callable[[], datetime],
+    pause: Callable[[int], None] = jittered_pause,
+) -> VoyageChange:
+    """End the voyage at sea; the next one opens with all the vessel's room.
+    A vessel in port after an arrival answers that arrival."""
+    vessel = _vessel(fleet, vessel_id)
+    for round_number in range(MAX_ROUNDS):
+        newest = ledger.newest(vessel)
+        if newest.status is VesselStatus.RETIRED:
+            raise InvalidTransition(f"vessel {vessel.id} is retired")
+        if newest.status is VesselStatus.OPEN:
+            if newest.voyage == FIRST_VOYAGE:
+                raise InvalidTransition(f"vessel {vessel.id} has not departed: it is in port on voyage 1")
+            return _voyage_change(ledger, vessel, EntryKind.ARRIVAL, newest.voyage - 1)
+        bookings = live_bookings(ledger.voyage_entries(vessel.id, newest.voyage, newest.seq))
+        at = to_milliseconds(now())
+        event = voyage_event(EntryKind.ARRIVAL, vessel, newest.voyage, at, by, len(bookings))
+        if ledger.append(LedgerEntry(newest.arrived(vessel), EntryKind.ARRIVAL, at=at, by=by, event=event)):
+            return VoyageChange(vessel, newest.voyage, VoyageStatus.ARRIVED, at, by, tuple(bookings))
+        pause(round_number)
+    raise RuntimeError(f"could not record the arrival of {vessel.id} in {MAX_ROUNDS} rounds")
+
+
+def voyage(fleet: Fleet, ledger: Ledger, vessel_id: str, number: int) -> Voyage:
+    """Voyage ``number`` of the vessel: open, departed or arrived, and when."""
+    vessel = _vessel(fleet, vessel_id)
+    if number > ledger.newest(vessel).voyage:
+        raise NotFound(f"vessel {vessel.id} has no voyage {number} yet")
+    departure = ledger.voyage_change(vessel.id, EntryKind.DEPARTURE, number)
+    arrival = ledger.voyage_change(vessel.id, EntryKind.ARRIVAL, number)
+    return Voyage(vessel.id, number, _stamp(departure), _stamp(arrival))
+
+
+def retire(
+    fleet: Fleet,
+    ledger: Ledger,
+    caller: Caller,
+    vessel_id: str,
+    now: Callable[[], datetime],
+    pause: Callable[[int], None] = jittered_pause,
+) -> VesselState:
+    """Take a vessel out of the fleet for good; a retired one answers as it is.
+    Only a vessel in port with nothing booked on its open voyage may retire."""
+    _require_admin(caller, "retire a vessel")
+    vessel = _vessel(fleet, vessel_id)
+    for round_number in range(MAX_ROUNDS):
+        newest = ledger.newest(vessel)
+        if newest.status is VesselStatus.RETIRED:
+            fleet.withdraw(vessel.id)  # again: an earlier call may have stopped before it did
+            return VesselState(vessel, newest)
+        if newest.status is VesselStatus.AT_SEA:
+            raise InvalidTransition(f"vessel {vessel.id} is at sea: it can retire once it has arrived")
+        if not newest.is_empty(vessel):
+            count = len(live_bookings(ledger.voyage_entries(vessel.id, newest.voyage, newest.seq)))
+            raise InvalidTransition(
+                f"vessel {vessel.id} has {count} bookings on its open voyage: cancel them or let it sail"
+            )
+        entry = LedgerEntry(newest.retired(), EntryKind.RETIREMENT, at=to_milliseconds(now()), by=caller.id)
+        if ledger.append(entry):
+            fleet.withdraw(vessel.id)
+            return VesselState(vessel, entry.allocation)
+        pause(round_number)
+    raise RuntimeError(f"could not retire {vessel.id} in {MAX_ROUNDS} rounds")
+
+
+@dataclass(frozen=True)
+class FleetPage:
+    """A page of the fleet as ``caller`` may see it; ``next_after``: the id
+    the next page starts after (``None`` on the last page)."""
+
+    states: tuple[VesselState, ...]
+    next_after: str | None
+    for_admin: bool
+
+
+def list_vessels(
+    fleet: Fleet,
+    ledger: Ledger,
+    caller: Caller,
+    status: VesselStatus | None,
+    limit: int,
+    after: str | None,
+) -> FleetPage:
+    """The fleet by vessel id: every vessel for an admin; for a customer only
+    those that take bookings now (open, with room). Reads one vessel past the
+    page, so that the last page says it is the last."""
+
+    def shown(state: VesselState) -> bool:
+        wanted = status is None or state.status is status
+        return wanted and (caller.is_admin or state.offered())
+
+    found: list[VesselState] = []
+    last_read = after
+    while len(found) <= limit:
+        batch = fleet.page(last_read, limit + 1)
+        if not batch:
+            break
+        for vessel in batch:
+            state = VesselState(vessel, ledger.newest(vessel))
+            if shown(state):
+                found.append(state)
+                if len(found) > limit:
+                    break
+        last_read = batch[-1].id
+    page = tuple(found[:limit])
+    next_after = page[-1].vessel.id if len(found) > limit else None
+    return FleetPage(page, next_after, caller.is_admin)
+
+
 def bookings_between(ledger: Ledger, since: datetime, until: datetime, limit: int) -> Sequence[LedgerEntry]:
     return ledger.bookings_between(since, until, limit)
+
+
+def _require_admin(caller: Caller, action: str) -> None:
+    if not caller.is_admin:
+        raise Forbidden(f"only an admin may {action}")
+
+
+def _vessel(fleet: Fleet, vessel_id: str) -> Vessel:
+    vessel = fleet.get(vessel_id)
+    if vessel is None:
+        raise NotFound(f"no vessel {vessel_id}")
+    return vessel
+
+
+def _voyage_change(ledger: Ledger, vessel: Vessel, kind: EntryKind, number: int) -> VoyageChange:
+    """The departure or arrival of voyage ``number`` as it was recorded."""
+    entry = ledger.voyage_change(vessel.id, kind, number)
+    if entry is None or entry.at is None or entry.by is None:
+        raise RuntimeError(f"the ledger of {vessel.id} has no {kind} of voyage {number}")
+    bookings = live_bookings(ledger.voyage_entries(vessel.id, number, entry.allocation.seq))
+    status = VoyageStatus.DEPARTED if kind is EntryKind.DEPARTURE else VoyageStatus.ARRIVED
+    return VoyageChange(vessel, number, status, entry.at, entry.by, tuple(bookings))
+
+
+def _stamp(entry: LedgerEntry | None) -> Stamp | None:
+    return None if entry is None or entry.at is None or entry.by is None else Stamp(entry.at, entry.by)
 
 
 def _fitting(fleet: Fleet, load: Load) -> list[Vessel]:
     return sorted((v for v in fleet.candidates(load) if v.can_carry(load)), key=best_fit_order)
 
 
-def _retry(fleet: Fleet, latest: LedgerEntry, load: Load) -> Vessel:
+def _retry(fleet: Fleet, latest: LedgerEntry, load: Load) -> Placement:
     vessel = fleet.get(latest.vessel_id)
     if latest.load != load or vessel is None:
         raise AlreadyExists(f"booking {latest.booking_id} holds room for a different load")
-    return vessel
+    return Placement(vessel, latest.allocation.voyage)

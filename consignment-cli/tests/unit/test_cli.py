@@ -150,7 +150,8 @@ class StubApi:
             raise outcome("lost", request=request)
         if outcome >= 400:
             return httpx.Response(outcome, json={"status": outcome, "detail": f"failed with {outcome}"})
-        stored = self.booked.setdefault(body["id"], {**body, "owner_id": "u", "vessel_id": "vessel001"})
+        answer = {**body, "owner_id": "u", "vessel_id": "vessel001", "status": "booked"}
+        stored = self.booked.setdefault(body["id"], answer)
         return httpx.Response(outcome, json=stored)
 
     def client(self):
@@ -265,5 +266,9 @@ def test_refused_before_any_request_in_one_line(tmp_path, args, env, code, text)
 def test_help():
     result = subprocess.run([CONSIGNMENT_CLI, "--help"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0
-    assert "Book the consignment described in FILE" in result.stdout
-    assert "SHIPPY_CLI_STATE_DIR" in result.stdout
+    assert "consignment-cli FILE [TOKEN] is consignment-cli book FILE [TOKEN]" in result.stdout
+    for command in ("book", "list", "show", "track", "cancel", "deliver"):
+        assert f"  {command} " in result.stdout
+    booking = subprocess.run([CONSIGNMENT_CLI, "book", "--help"], capture_output=True, text=True, timeout=30)
+    assert "Book the consignment described in FILE" in booking.stdout
+    assert "SHIPPY_CLI_STATE_DIR" in booking.stdout

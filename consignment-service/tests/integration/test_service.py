@@ -156,16 +156,16 @@ def test_a_huge_payload_is_refused_and_the_service_keeps_serving(platform, sign_
 
 
 @pytest.fixture
-def one_small_vessel(user_container, container_factory, vessel_config, consignment_container, rpc_client):
+def one_small_vessel(user_container, container_factory, vessel_config, consignment_container, admin_rpc):
     """The platform on a fleet of one vessel with room for ten containers."""
     from vessel_service.service import VesselService
 
     container_factory(VesselService, {**vessel_config, "SEED_DEFAULT_FLEET": False}).start()
-    rpc_client().vessel_service.create({"id": "ten", "name": "Ten slots", "capacity": 10, "max_weight": 10**6})
+    admin_rpc.vessel_service.create({"id": "ten", "name": "Ten slots", "capacity": 10, "max_weight": 10**6})
 
 
 @pytest.fixture
-def one_small_vessel_reconciling(user_container, container_factory, vessel_config, consignment_config, rpc_client):
+def one_small_vessel_reconciling(user_container, container_factory, vessel_config, consignment_config, admin_rpc):
     """As ``one_small_vessel``, with reconciliation every 0.2 s after a 1 s grace period."""
     from consignment_service.service import ConsignmentService
     from vessel_service.service import VesselService
@@ -173,7 +173,7 @@ def one_small_vessel_reconciling(user_container, container_factory, vessel_confi
     container_factory(VesselService, {**vessel_config, "SEED_DEFAULT_FLEET": False}).start()
     reconciling = {**consignment_config, "RECONCILE_GRACE_SECONDS": 1, "RECONCILE_INTERVAL_SECONDS": 0.2}
     container_factory(ConsignmentService, reconciling).start()
-    rpc_client().vessel_service.create({"id": "ten", "name": "Ten slots", "capacity": 10, "max_weight": 10**6})
+    admin_rpc.vessel_service.create({"id": "ten", "name": "Ten slots", "capacity": 10, "max_weight": 10**6})
 
 
 def test_fifty_concurrent_bookings_never_overbook_a_vessel(one_small_vessel, sign_up, mongo_database):

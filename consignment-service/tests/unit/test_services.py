@@ -46,7 +46,9 @@ def vessels(clock):
 
 
 def create(store, vessels, clock, owner=ANA, **changes):
-    return services.create_consignment(store, vessels, owner, request(**changes), now=clock)
+    return services.create_consignment(
+        store, store.transitions, store.voyages, vessels, owner, request(**changes), now=clock
+    )
 
 
 def test_a_booking_is_stored_with_its_vessel_owner_and_event(store, vessels, clock):
@@ -108,8 +110,9 @@ class RacedStore(InMemoryConsignments):
 def test_a_lost_race_between_two_identical_creates_answers_the_winner(store, vessels, clock):
     winner = create(store, vessels, clock)
     raced = RacedStore(winner)
-    raced.stored = dict(store.stored)
-    assert services.create_consignment(raced, vessels, ANA, request(), now=clock) == winner
+    raced.stored, raced.statuses = dict(store.stored), dict(store.statuses)
+    answered = services.create_consignment(raced, raced.transitions, raced.voyages, vessels, ANA, request(), now=clock)
+    assert answered == winner
     assert vessels.room == 8
 
 
@@ -118,7 +121,7 @@ def test_each_owner_lists_only_their_own_newest_first(store, vessels, clock):
     create(store, vessels, clock, owner=BEN, id="b1")
     clock.now += timedelta(seconds=1)
     second = create(store, vessels, clock, id="a2")
-    assert services.consignments_of(store, ANA) == [second, first]
+    assert services.consignments_of(store, store.transitions, ANA) == [second, first]
 
 
 def test_reconcile_releases_only_old_reservations_with_no_consignment(store, vessels, clock):
@@ -173,10 +176,10 @@ def test_reconcile_pages_through_more_bookings_than_one_batch(store, vessels, cl
 
 def test_one_consignment_is_found_for_its_owner_only(store, vessels, clock):
     created = create(store, vessels, clock)
-    assert services.consignment_of(store, ANA, "c1") == created
+    assert services.consignment_of(store, store.transitions, ANA, "c1") == created
     for owner, consignment_id in ((BEN, "c1"), (ANA, "c2"), (ANA, "")):
         with pytest.raises(NotFound):
-            services.consignment_of(store, owner, consignment_id)
+            services.consignment_of(store, store.transitions, owner, consignment_id)
 
 
 def test_a_consignment_sent_without_an_id_gets_one_from_its_message_and_owner():

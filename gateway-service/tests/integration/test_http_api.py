@@ -4,19 +4,7 @@ import copy
 import uuid
 
 from consignment_service.testing import CLASSIC_CONSIGNMENT
-
-PROBLEM = "application/problem+json"
-
-
-def assert_problem(response, status, slug=None):
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    document = response.json()
-    assert document["status"] == status
-    assert {"type", "title", "detail"} <= set(document)
-    if slug:
-        assert document["type"].endswith(":" + slug), document
-    return document
+from gateway_service.testing import assert_problem
 
 
 def test_register_answers_the_public_profile_and_refuses_an_existing_email(gateway, new_user):
@@ -178,6 +166,13 @@ def test_every_route_but_sign_up_and_log_in_wants_a_token(gateway):
         ("GET", "/v1/consignments"),
         ("GET", "/v1/consignments/c1"),
         ("POST", "/v1/consignments"),
+        ("GET", "/v1/tracking/ABCD-EFGH-JKMN"),
+        ("POST", "/v1/consignments/c1/cancellation"),
+        ("POST", "/v1/consignments/c1/delivery"),
+        ("GET", "/v1/vessels"),
+        ("POST", "/v1/vessels/vessel001/departure"),
+        ("POST", "/v1/vessels/vessel001/arrival"),
+        ("POST", "/v1/vessels/vessel001/retirement"),
     ]:
         body = CLASSIC_CONSIGNMENT if method == "POST" else None
         response = gateway.client.request(method, path, json=body)

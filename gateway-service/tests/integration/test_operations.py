@@ -11,7 +11,8 @@ def test_health_and_ready(gateway):
     assert gateway.client.get("/health").json() == {"status": "ok"}
     ready = gateway.client.get("/ready")
     assert ready.status_code == 200, ready.text
-    assert ready.json()["checks"] == {"rabbitmq": "ok", "user_service": "ok", "consignment_service": "ok"}
+    checks = {"rabbitmq": "ok", "user_service": "ok", "consignment_service": "ok", "vessel_service": "ok"}
+    assert ready.json()["checks"] == checks
 
 
 def test_ready_is_503_naming_a_stopped_service(platform, start_gateway):

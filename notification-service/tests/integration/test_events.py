@@ -418,3 +418,110 @@ def test_crafted_events_are_parked_once_each_inside_the_parked_folder_and_the_ne
     assert "id must be a UUID" in traversal["reason"]
     assert json.loads(traversal["event"]["raw"])["id"] == "../../x"
     assert "is not one valid email address" in records[f"{unmailable[0]['id']}.json"]["reason"]
+
+
+def test_a_cancel_and_a_voyage_reach_their_owner_as_mails(
+    platform, sign_up, admin_rpc, relays, notifier, event_stream, tmp_path
+):
+    relays()
+    notifier()
+    consignments = sign_up().rpc.consignment_service
+    sailing = consignments.create_consignment(CLASSIC)
+    cancelled = consignments.create_consignment(CLASSIC)
+    consignments.cancel_consignment(cancelled["id"])
+    admin = admin_rpc.consignment_service
+    admin.depart_vessel(sailing["vessel_id"])
+    admin.arrive_vessel(sailing["vessel_id"])
+    admin.mark_delivered(sailing["id"])
+
+    # Two welcomes, two confirmations, the cancel, and the three steps of the voyage.
+    files = wait_for_files(tmp_path / "mail", 8)
+    mails = [email.message_from_bytes(path.read_bytes(), policy=email.policy.default) for path in files]
+    ref = sailing["reference"]
+    assert sorted(mail["Subject"] for mail in mails) == sorted(
+        [
+            "Welcome to Shippy",
+            "Welcome to Shippy",
+            f"Consignment {sailing['id']} is booked on Kane's Salty Secret",
+            f"Consignment {cancelled['id']} is booked on Kane's Salty Secret",
+            f"Consignment {cancelled['reference']} is cancelled",
+            f"Consignment {ref} is on its way",
+            f"Consignment {ref} has arrived",
+            f"Consignment {ref} is delivered",
+        ]
+    )
+    news = next(mail for mail in mails if mail["Subject"] == f"Consignment {ref} is on its way")
+    assert "has left port aboard Kane's Salty Secret (voyage 1)" in news.get_content()
+    assert not (tmp_path / "state" / "parked").exists()
+
+
+def vessel_event(event_type):
+    return envelope(event_type, "vessel001", {"vessel_id": "vessel001", "voyage": 1, "at": "2026-11-21T00:00:00+00:00"})
+
+
+def test_vessel_events_are_acknowledged_without_a_mail_and_not_parked(notifier, event_stream, tmp_path):
+    process = notifier()
+    for event_type in ("vessel.departed", "vessel.arrived"):
+        event_stream.publish(event_type, json.dumps(vessel_event(event_type)).encode())
+    normal = valid_user_created()
+    event_stream.publish("user.created", json.dumps(normal).encode())
+    wait_for_files(tmp_path / "mail", 1)
+    process.wait_for_output("(vessel.arrived) acknowledged, nothing to mail")
+    assert [path.name for path in (tmp_path / "mail").iterdir()] == [f"{normal['id']}.eml"]
+    assert not (tmp_path / "state" / "parked").exists()
+    assert process.output.count("acknowledged, nothing to mail") == 2
+
+
+OLD_CONSUMER = """
+import asyncio, sys
+import nats
+from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
+
+async def main(url, stream, prefix, durable):
+    connection = await nats.connect(url)
+    js = connection.jetstream()
+    await js.add_stream(StreamConfig(name=stream, subjects=[prefix + "user.created"], storage=StorageType.FILE))
+    await js.add_consumer(stream, ConsumerConfig(
+        name=durable, durable_name=durable, ack_policy=AckPolicy.EXPLICIT, filter_subject=prefix + "*.created"))
+    await connection.close()
+
+asyncio.run(main(*sys.argv[1:]))
+"""
+
+
+def test_a_consumer_of_an_earlier_release_moves_on_to_every_event(notifier, event_stream, tmp_path):
+    import subprocess
+
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            OLD_CONSUMER,
+            event_stream.nats_url,
+            event_stream.name,
+            event_stream.prefix,
+            "notifications",
+        ],
+        check=True,
+        timeout=30,
+    )
+    process = notifier()
+    assert f"now consuming {event_stream.prefix}>, not {event_stream.prefix}*.created" in process.output
+    cancelled = envelope(
+        "consignment.cancelled",
+        "c1",
+        {
+            "consignment_id": "c1",
+            "reference": "ABCD-EFGH-JKMN",
+            "owner": {"id": "u1", "name": "Ana", "email": "ana@x.io"},
+            "vessel": {"id": "vessel001", "name": "Kane's Salty Secret"},
+            "voyage": 1,
+            "old_status": "booked",
+            "new_status": "cancelled",
+            "at": "2026-11-21T00:00:00+00:00",
+            "by": "u1",
+        },
+    )
+    event_stream.publish("consignment.cancelled", json.dumps(cancelled).encode())
+    (mail,) = wait_for_files(tmp_path / "mail", 1)
+    assert mail.name == f"{cancelled['id']}.eml"

@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from notification_service.mailers import FileMailer, SmtpMailer
-from notification_service.mails import UnknownEvent, compose, parse_sender
+from notification_service.mails import NoMail, UnknownEvent, compose, parse_sender
 from shippy_common.envelope import new_event
 
 SENDER = parse_sender("Shippy <no-reply@shippy.example>")
@@ -170,3 +170,115 @@ def test_a_mail_file_is_never_named_after_a_path(tmp_path):
     with pytest.raises(ValueError, match="safe file name"):
         FileMailer(tmp_path / "mail").send(compose(event, SENDER))
     assert [path.name for path in tmp_path.rglob("*")] == ["mail"]
+
+
+PREVIOUS = {"cancelled": "booked", "in_transit": "booked", "arrived": "in_transit"}
+
+
+def news(event_type="consignment.status_changed", new_status="in_transit", **changes):
+    """A transition event as consignment_service records one."""
+    data = {
+        "consignment_id": "c1",
+        "reference": "ABCD-EFGH-JKMN",
+        "owner": {"id": "u1", "name": "Ana", "email": "ana@x.io"},
+        "vessel": {"id": "vessel003", "name": "The Black Pearl"},
+        "voyage": 4,
+        "old_status": PREVIOUS.get(str(new_status), "arrived"),
+        "new_status": new_status,
+        "at": "2026-11-21T00:00:00+00:00",
+        "by": "u-admin",
+        **changes,
+    }
+    return new_event(event_type, "c1", data)
+
+
+@pytest.mark.parametrize(
+    ("event_type", "status", "subject", "says"),
+    [
+        ("consignment.cancelled", "cancelled", "Consignment ABCD-EFGH-JKMN is cancelled", "is cancelled"),
+        (
+            "consignment.status_changed",
+            "in_transit",
+            "Consignment ABCD-EFGH-JKMN is on its way",
+            "has left port aboard The Black Pearl (voyage 4)",
+        ),
+        (
+            "consignment.status_changed",
+            "arrived",
+            "Consignment ABCD-EFGH-JKMN has arrived",
+            "has arrived aboard The Black Pearl (voyage 4)",
+        ),
+        ("consignment.status_changed", "delivered", "Consignment ABCD-EFGH-JKMN is delivered", "is delivered"),
+    ],
+)
+def test_the_owner_is_told_what_happened_to_their_consignment(event_type, status, subject, says):
+    event = news(event_type, status)
+    mail = compose(event, SENDER)
+    assert mail["To"] == "Ana <ana@x.io>"
+    assert mail["Subject"] == subject
+    assert mail["Message-ID"] == f"<{event['id']}@shippy>"
+    text = mail.get_content()
+    assert says in text
+    assert "ABCD-EFGH-JKMN" in text and "The Black Pearl (vessel003)" in text and "c1" in text
+
+
+def test_a_consignment_stored_before_references_is_named_by_its_id():
+    mail = compose(news(reference=None, voyage=None, vessel={"id": "vessel003", "name": None}), SENDER)
+    assert mail["Subject"] == "Consignment c1 is on its way"
+    assert "aboard vessel003." in mail.get_content()
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        news(owner={"id": "u1", "name": None, "email": None}),
+        new_event("vessel.departed", "vessel003", {"vessel_id": "vessel003", "voyage": 4}),
+        new_event("vessel.arrived", "vessel003", {"vessel_id": "vessel003", "voyage": 4}),
+    ],
+    ids=["owner-without-email", "vessel-departed", "vessel-arrived"],
+)
+def test_events_nobody_is_mailed_about_say_so(event):
+    with pytest.raises(NoMail):
+        compose(event, SENDER)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        news("consignment.status_changed", "cancelled"),
+        news("consignment.cancelled", "in_transit"),
+        news(new_status="booked"),
+        news(new_status="lost at sea"),
+        news(new_status=["in_transit"]),
+        news(owner="ana@x.io"),
+        news(vessel=None),
+    ],
+    ids=["cancel-as-change", "change-as-cancel", "to-booked", "unknown", "status-list", "owner-str", "no-vessel"],
+)
+def test_a_status_event_without_what_its_mail_needs_is_unknown(event):
+    with pytest.raises(UnknownEvent):
+        compose(event, SENDER)
+
+
+@pytest.mark.parametrize(
+    "owner",
+    [
+        {"id": "u1", "name": "Ana", "email": "a@x.com, b@y.com"},
+        {"id": "u1", "name": "Ana", "email": "ana@x.io\r\nBcc: eve@evil.example"},
+        {"id": "u1", "name": "Ana\r\nBcc: eve@evil.example", "email": "ana@x.io"},
+        {"id": "u1", "name": "Ana", "email": ["ana@x.io"]},
+    ],
+    ids=["two-addresses", "header-injection", "name-newline", "list"],
+)
+@pytest.mark.parametrize("event_type", ["consignment.cancelled", "consignment.status_changed"])
+def test_a_status_event_whose_owner_is_not_one_address_is_refused(owner, event_type):
+    status = "cancelled" if event_type == "consignment.cancelled" else "arrived"
+    with pytest.raises(UnknownEvent):
+        compose(news(event_type, status, owner=owner), SENDER)
+
+
+def test_a_status_mail_to_an_owner_whose_name_reads_like_addresses_goes_to_the_owner_only():
+    mail = compose(news(owner={"id": "u1", "name": SEVERAL_ADDRESSES, "email": "ana@x.io"}), SENDER)
+    (to,) = mail["To"].addresses
+    assert (to.addr_spec, to.display_name) == ("ana@x.io", SEVERAL_ADDRESSES)
+    assert mail.get_all("Cc") is None and mail.get_all("Bcc") is None

@@ -6,7 +6,14 @@ from email.headerregistry import Address
 import pytest
 
 from notification_service import services
-from shippy_common.envelope import USER_CREATED, encode_event, new_event
+from shippy_common.envelope import (
+    CONSIGNMENT_STATUS_CHANGED,
+    USER_CREATED,
+    VESSEL_ARRIVED,
+    VESSEL_DEPARTED,
+    encode_event,
+    new_event,
+)
 
 DELIVERY = services.Delivery(Address("Shippy", addr_spec="no-reply@shippy.example"), max_deliveries=3, retry_seconds=2)
 
@@ -93,3 +100,46 @@ def test_an_event_no_mail_can_be_made_of_is_parked_at_once(ports):
     assert handle(encode_event(event), 1, ports).done
     assert event["id"] in ports[1].parked
     assert ports[2].sent == []
+
+
+def status_changed(owner_email="ana@x.io"):
+    return new_event(
+        CONSIGNMENT_STATUS_CHANGED,
+        "c1",
+        {
+            "consignment_id": "c1",
+            "reference": "ABCD-EFGH-JKMN",
+            "owner": {"id": "u1", "name": "Ana", "email": owner_email},
+            "vessel": {"id": "v1", "name": "Vessel One"},
+            "voyage": 1,
+            "old_status": "booked",
+            "new_status": "in_transit",
+            "at": "2026-11-21T00:00:00+00:00",
+            "by": "u-admin",
+        },
+    )
+
+
+def test_a_status_change_is_mailed_to_the_owner_once(ports):
+    payload = encode_event(status_changed())
+    assert handle(payload, 1, ports).done
+    assert handle(payload, 2, ports).done
+    assert [m["Subject"] for m in ports[2].sent] == ["Consignment ABCD-EFGH-JKMN is on its way"]
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        new_event(VESSEL_DEPARTED, "v1", {"vessel_id": "v1", "voyage": 1}),
+        new_event(VESSEL_ARRIVED, "v1", {"vessel_id": "v1", "voyage": 1}),
+        status_changed(owner_email=None),
+    ],
+    ids=["vessel-departed", "vessel-arrived", "owner-without-email"],
+)
+def test_an_event_nobody_is_mailed_about_is_acknowledged_not_parked(ports, event, caplog):
+    handled, parking, mailer = ports
+    with caplog.at_level("INFO", logger="notification_service"):
+        assert handle(encode_event(event), 1, ports).done
+    assert (parking.parked, mailer.sent) == ({}, [])
+    assert handled.seen(event["id"])
+    assert f"event {event['id']} ({event['type']}) acknowledged, nothing to mail" in caplog.text

@@ -64,7 +64,7 @@ def test_the_gateway_cannot_declare_or_delete_the_exchange_and_services_can():
 
 
 def test_only_consignment_service_may_call_the_vessel_ledger():
-    for method in ("book", "release", "bookings_between"):
+    for method in ("book", "release", "bookings_between", "depart", "arrive", "voyage"):
         callers = [account.user for account in ACCOUNTS if allows(account.topic_write, f"vessel_service.{method}")]
         assert callers == ["consignment-service"], method
 
@@ -74,7 +74,9 @@ def test_the_gateway_calls_exactly_the_public_rpcs():
     for key in public:
         assert allows(GATEWAY.topic_write, key), key
     for key in (
-        "vessel_service.create",
+        "vessel_service.book",
+        "vessel_service.release",
+        "vessel_service.depart",
         "vessel_service.find_available",
         "user_service.creat",
         "user_service.create.x",

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shippy_common.errors import AlreadyExists, NoVesselAvailable
+from shippy_common.errors import AlreadyExists, InvalidTransition, NoVesselAvailable
 from vessel_service.service import VesselService
 
 
@@ -84,3 +84,51 @@ def test_legacy_bookings_count_as_made_at_the_upgrade(upgraded):
     window = {"since": (now - timedelta(minutes=1)).isoformat(), "until": (now + timedelta(minutes=1)).isoformat()}
     bookings = [(b["booking_id"], b["generation"], b["vessel_id"]) for b in upgraded.bookings_between(window)]
     assert bookings == [("old-a", 1, "old"), ("old-b", 1, "old")]
+
+
+def previous_release_entry(seq, kind, containers_left, booking_id=None, load=0):
+    """An entry as the release before voyages stored it: no ``voyage`` nor ``status``."""
+    document = {
+        "_id": f"prev:{seq:012d}",
+        "key": f"{kind}/prev" if kind == "opening" else f"{kind}/1/{booking_id}",
+        "kind": kind,
+        "vessel_id": "prev",
+        "seq": seq,
+        "containers_left": containers_left,
+        "weight_left": containers_left * 10,
+    }
+    if kind != "opening":
+        document.update(booking_id=booking_id, generation=1, at=datetime.now(UTC), containers=load, weight=load * 10)
+    return document
+
+
+def test_entries_written_before_voyages_sail_on_voyage_one(
+    container_factory, vessel_config, mongo_database, rpc_client
+):
+    mongo_database.vessels.insert_one(
+        {"_id": "prev", "name": "Prev", "capacity": 10, "max_weight": 100, "available": True, "owner_id": None}
+    )
+    mongo_database.vessel_ledger.insert_many(
+        [
+            previous_release_entry(0, "opening", 10),
+            previous_release_entry(1, "booking", 8, "kept", 2),
+            previous_release_entry(2, "booking", 5, "dropped", 3),
+            previous_release_entry(3, "release", 8, "dropped", 3),
+        ]
+    )
+    container_factory(VesselService, {**vessel_config, "SEED_DEFAULT_FLEET": False}).start()
+    vessels = rpc_client(timeout=30).vessel_service
+    assert vessels.book({"booking_id": "kept", "containers": 2, "weight": 20}) == {
+        "id": "prev",
+        "name": "Prev",
+        "capacity": 10,
+        "max_weight": 100,
+        "available": True,
+        "owner_id": None,
+        "voyage": 1,
+    }
+    assert vessels.book({"booking_id": "new", "containers": 1, "weight": 10})["voyage"] == 1
+    departure = vessels.depart({"vessel_id": "prev", "by": "admin-1"})
+    assert (departure["voyage"], departure["booking_ids"]) == (1, ["kept", "new"])
+    with pytest.raises(InvalidTransition):
+        vessels.release({"booking_id": "kept"})

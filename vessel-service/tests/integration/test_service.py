@@ -29,29 +29,33 @@ def test_seeding_is_idempotent_and_keeps_changes(container_factory, vessel_confi
     assert mongo_database.vessels.find_one({"_id": "vessel001"})["available"] is False
 
 
-def test_a_created_vessel_is_found_for_a_load_it_fits_best(vessels):
-    created = vessels.create({"id": "tug01", "name": "Tug", "capacity": 4, "max_weight": 9000, "owner_id": "u1"})
+def test_a_created_vessel_is_found_for_a_load_it_fits_best(vessels, vessel_admin):
+    created = vessel_admin.create({"id": "tug01", "name": "Tug", "capacity": 4, "max_weight": 9000, "owner_id": "u1"})
     assert created == {
         "id": "tug01",
         "name": "Tug",
         "capacity": 4,
         "max_weight": 9000,
-        "available": True,
-        "owner_id": "u1",
+        "status": "open",
+        "voyage": 1,
+        "containers_used": 0,
+        "containers_free": 4,
+        "weight_used": 0,
+        "weight_free": 9000,
     }
     assert vessels.find_available({"capacity": 4, "max_weight": 9000})["id"] == "tug01"
     assert vessels.find_available({"capacity": 5, "max_weight": 9000})["id"] != "tug01"
 
 
-def test_an_unavailable_vessel_is_not_offered(vessels):
-    vessels.create({"id": "laidup", "name": "Laid up", "capacity": 1, "max_weight": 1, "available": False})
+def test_an_unavailable_vessel_is_not_offered(vessels, vessel_admin):
+    vessel_admin.create({"id": "laidup", "name": "Laid up", "capacity": 1, "max_weight": 1, "available": False})
     assert vessels.find_available({"capacity": 1, "max_weight": 1})["id"] != "laidup"
 
 
-def test_a_duplicate_id_is_already_exists(vessels):
-    vessels.create({"id": "dup", "name": "One", "capacity": 1, "max_weight": 1})
+def test_a_duplicate_id_is_already_exists(vessel_admin):
+    vessel_admin.create({"id": "dup", "name": "One", "capacity": 1, "max_weight": 1})
     with pytest.raises(AlreadyExists, match="dup"):
-        vessels.create({"id": "dup", "name": "Two", "capacity": 2, "max_weight": 2})
+        vessel_admin.create({"id": "dup", "name": "Two", "capacity": 2, "max_weight": 2})
 
 
 def test_no_vessel_big_enough_is_caught_by_class(vessels):
@@ -90,10 +94,10 @@ def test_hostile_specifications_are_refused_and_the_service_keeps_serving(vessel
         ({"name": "n", "capacity": 1, "max_weight": 1, "admin": True}, "admin"),
     ],
 )
-def test_hostile_vessels_never_reach_the_database(vessels, mongo_database, payload, field):
+def test_hostile_vessels_never_reach_the_database(vessel_admin, mongo_database, payload, field):
     before = mongo_database.vessels.count_documents({})
     with pytest.raises(ValidationError) as error:
-        vessels.create(payload)
+        vessel_admin.create(payload)
     assert error.value.field == field
     assert mongo_database.vessels.count_documents({}) == before
 
@@ -142,12 +146,12 @@ def test_health_is_503_with_the_reason_while_a_server_is_down(
 
 
 @pytest.fixture
-def empty_fleet(container_factory, vessel_config, rpc_client):
-    """Two vessel_service instances on one empty fleet, as when scaled out."""
+def empty_fleet(container_factory, vessel_config, admin_rpc):
+    """Two vessel_service instances on one empty fleet, as when scaled out; called as an admin."""
     config = {**vessel_config, "SEED_DEFAULT_FLEET": False}
     for _ in range(2):
         container_factory(VesselService, config).start()
-    return rpc_client(timeout=60).vessel_service
+    return admin_rpc.vessel_service
 
 
 def test_fifty_concurrent_bookings_fill_a_ten_container_vessel_exactly(empty_fleet, mongo_database):
@@ -239,8 +243,8 @@ def test_bookings_between_lists_the_window(empty_fleet):
     empty_fleet.book({"booking_id": "b1", "containers": 1, "weight": 1})
     now = datetime.now(UTC)
     window = {"since": (now - timedelta(minutes=1)).isoformat(), "until": (now + timedelta(minutes=1)).isoformat()}
-    assert [(b["booking_id"], b["generation"], b["vessel_id"]) for b in empty_fleet.bookings_between(window)] == [
-        ("b1", 1, "one")
-    ]
+    assert [
+        (b["booking_id"], b["generation"], b["vessel_id"], b["voyage"]) for b in empty_fleet.bookings_between(window)
+    ] == [("b1", 1, "one", 1)]
     window["since"] = (now + timedelta(seconds=30)).isoformat()
     assert empty_fleet.bookings_between(window) == []

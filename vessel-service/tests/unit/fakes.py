@@ -1,8 +1,10 @@
 """In-memory fakes of vessel_service's ports that behave like the store:
 an append fails when its sequence number or its key is already taken."""
 
+from dataclasses import replace
+
 from shippy_common.errors import AlreadyExists
-from vessel_service.domain import EntryKind, LedgerEntry
+from vessel_service.domain import EntryKind, LedgerEntry, Load, voyage_change_key
 
 
 class InMemoryFleet:
@@ -21,11 +23,21 @@ class InMemoryFleet:
         self.vessels[vessel.id] = vessel
         return vessel
 
+    def withdraw(self, vessel_id):
+        self.vessels[vessel_id] = replace(self.vessels[vessel_id], available=False)
+
+    def page(self, after, limit):
+        ordered = sorted(self.vessels.values(), key=lambda v: v.id)
+        return [v for v in ordered if after is None or v.id > after][:limit]
+
 
 class InMemoryLedger:
     def __init__(self):
         self.entries = {}  # (vessel_id, seq) -> LedgerEntry
         self.lose_next_race = False
+        #: Run once, just before the next append other than an opening: a rival
+        #: writer that read the same newest entry and wrote first.
+        self.before_next_append = None
 
     def keys(self):
         return {entry.key for entry in self.entries.values()}
@@ -44,11 +56,14 @@ class InMemoryLedger:
 
     def append(self, entry):
         position = (entry.vessel_id, entry.allocation.seq)
+        if self.before_next_append is not None and entry.kind is not EntryKind.OPENING:
+            rival, self.before_next_append = self.before_next_append, None
+            rival()
         if self.lose_next_race and entry.kind is not EntryKind.OPENING:  # a rival took this sequence number first
             self.lose_next_race = False
             previous = self.entries[(entry.vessel_id, entry.allocation.seq - 1)].allocation
-            rival = LedgerEntry(previous.after(entry.load), EntryKind.BOOKING, "rival", 1, entry.load)
-            self.entries[position] = rival
+            load = entry.load or Load(1, 1)
+            self.entries[position] = LedgerEntry(previous.after(load), EntryKind.BOOKING, "rival", 1, load)
             return False
         if position in self.entries or entry.key in self.keys():
             return False
@@ -58,3 +73,18 @@ class InMemoryLedger:
     def bookings_between(self, since, until, limit):
         found = [e for e in self.entries.values() if e.kind is EntryKind.BOOKING and since <= e.at < until]
         return sorted(found, key=lambda e: e.at)[:limit]
+
+    def voyage_entries(self, vessel_id, voyage, through_seq):
+        found = [
+            e
+            for (vid, seq), e in self.entries.items()
+            if vid == vessel_id
+            and e.allocation.voyage == voyage
+            and seq <= through_seq
+            and e.kind in (EntryKind.BOOKING, EntryKind.RELEASE)
+        ]
+        return sorted(found, key=lambda e: e.allocation.seq)
+
+    def voyage_change(self, vessel_id, kind, voyage):
+        key = voyage_change_key(kind, vessel_id, voyage)
+        return next((e for e in self.entries.values() if e.key == key), None)

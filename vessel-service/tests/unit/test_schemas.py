@@ -69,3 +69,38 @@ def test_a_huge_unknown_key_is_named_but_cut_short():
         parse(Specification, {"capacity": 1, "max_weight": 1, "k" * 1_000_000: 1}, name="specification")
     assert error.value.field.startswith("kkk")
     assert len(error.value.field) <= 100
+
+
+def test_a_fleet_cursor_gives_back_the_vessel_id_it_was_made_from():
+    from vessel_service.schemas import FleetQuery, encode_cursor
+
+    query = parse(FleetQuery, {"cursor": encode_cursor("vessel:007"), "status": "at_sea"}, name="query")
+    assert (query.after(), query.vessel_status(), query.limit) == ("vessel:007", "at_sea", 50)
+    assert parse(FleetQuery, {}, name="query").after() is None
+
+
+@pytest.mark.parametrize("cursor", ["vessel001", "djE6", "%%%", "dj"])
+def test_a_cursor_this_listing_did_not_make_is_refused(cursor):
+    from vessel_service.schemas import FleetQuery
+
+    with pytest.raises(ValidationError) as error:
+        parse(FleetQuery, {"cursor": cursor}, name="query").after()
+    assert error.value.field == "cursor"
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"vessel_id": "v1"}, "by"),
+        ({"vessel_id": {"$ne": ""}, "by": "u1"}, "vessel_id"),
+        ({"vessel_id": "v1", "by": ""}, "by"),
+        ({"vessel_id": "v1", "by": "u" * 201}, "by"),
+        ({"vessel_id": "v1", "by": "u1", "voyage": 1}, "voyage"),
+    ],
+)
+def test_bad_voyage_changes_are_refused(payload, field):
+    from vessel_service.schemas import VoyageChangeRequest
+
+    with pytest.raises(ValidationError) as error:
+        parse(VoyageChangeRequest, payload, name="departure")
+    assert error.value.field == field

@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shippy_common.errors import AlreadyExists, NoVesselAvailable
+from shippy_common.auth import ADMIN, Caller
+from shippy_common.errors import AlreadyExists, Forbidden, NoVesselAvailable
 from vessel_service import services
 from vessel_service.domain import Allocation, Load, Vessel
 
@@ -21,7 +22,8 @@ def now():
 
 
 def book(fleet, ledger, booking_id, load):
-    return services.book(fleet, ledger, booking_id, load, now=now, pause=lambda _: None)
+    """The vessel the booking went onto."""
+    return services.book(fleet, ledger, booking_id, load, now=now, pause=lambda _: None).vessel
 
 
 def release(fleet, ledger, booking_id, generation=None):
@@ -151,7 +153,34 @@ def test_bookings_between_lists_bookings_in_the_window_oldest_first():
     assert [entry.booking_id for entry in found] == ["early"]
 
 
+ADMIN_CALLER = Caller(id="admin-1", name="Ada", company="Shippy", email="ada@example.com", role=ADMIN)
+CUSTOMER = Caller(id="user-1", name="Cy", company="Cargo Ltd", email="cy@example.com")
+
+
 def test_create_vessel_refuses_a_taken_id():
     fleet = InMemoryFleet(SMALL)
     with pytest.raises(AlreadyExists):
-        services.create_vessel(fleet, Vessel("small", "Other", 1, 1))
+        services.create_vessel(fleet, ADMIN_CALLER, Vessel("small", "Other", 1, 1))
+
+
+def test_a_created_vessel_is_empty_and_open_on_its_first_voyage():
+    state = services.create_vessel(InMemoryFleet(), ADMIN_CALLER, SMALL)
+    assert state.admin_view() == {
+        "id": "small",
+        "name": "Small",
+        "capacity": 3,
+        "max_weight": 300,
+        "status": "open",
+        "voyage": 1,
+        "containers_used": 0,
+        "containers_free": 3,
+        "weight_used": 0,
+        "weight_free": 300,
+    }
+
+
+def test_only_an_admin_creates_a_vessel():
+    fleet = InMemoryFleet()
+    with pytest.raises(Forbidden):
+        services.create_vessel(fleet, CUSTOMER, SMALL)
+    assert fleet.vessels == {}
