@@ -409,6 +409,8 @@ stop_daemon() { # NAME
 # Tools the tests use beyond the servers.
 tools_up() {
     command -v docker-compose >/dev/null || apt_install docker-compose
+    # The web page's end-to-end tests drive Debian's Chromium headless (Playwright, no browser download).
+    command -v chromium >/dev/null || apt_install chromium
 }
 
 up() {

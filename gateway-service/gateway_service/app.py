@@ -33,6 +33,7 @@ from gateway_service.paging import DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAG
 from gateway_service.problems import MEDIA_TYPE, Problem, internal_error, problem_for, validation_problem
 from gateway_service.rpc import RpcClient
 from gateway_service.settings import GatewaySettings
+from gateway_service.web import add_web
 from shippy_common.errors import InvalidToken, ShippyError, Unauthorized
 
 log = logging.getLogger("gateway_service")
@@ -394,6 +395,7 @@ def create_app(settings: GatewaySettings, rpc: RpcClient | None = None) -> FastA
     app.state.rate_limits = {"sign_up": settings.sign_up_rate_limit, "log_in": settings.log_in_rate_limit}
     app.include_router(v1)
     add_docs(app)
+    add_web(app)
 
     @app.get("/health", response_model=schemas.Health, summary="The gateway process is alive", tags=["operations"])
     async def health() -> Any:

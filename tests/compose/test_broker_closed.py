@@ -108,7 +108,7 @@ def test_each_service_signs_in_with_its_own_account_and_the_others_not_at_all(st
 def test_the_gateways_account_cannot_book_a_vessel_or_consume_a_services_queue(stack, connect):
     gateway = connect(*stack.account("GATEWAY"))
     call(gateway.channel(), "user_service.validate_token", "not-a-token")  # a public call: confirmed
-    for key in ("vessel_service.book", "vessel_service.create", "user_service.nope"):
+    for key in ("vessel_service.book", "vessel_service.depart", "user_service.nope"):
         reason = refused(call, gateway.channel(), key, {})
         assert "ACCESS_REFUSED" in reason and "nameko-rpc" in reason, reason
     for queue in ("rpc-user_service", "rpc-vessel_service", "rpc-consignment_service"):

@@ -114,7 +114,8 @@ def test_a_body_with_a_claimed_huge_length_is_refused_unread(small_gateway):
 
 def test_unknown_routes_and_wrong_methods(small_gateway, headers):
     problem(small_gateway.client.get("/v1/nothing-here"), 404)
-    problem(small_gateway.client.get("/"), 404)
+    problem(small_gateway.client.get("/index.html"), 404)
+    problem(small_gateway.client.get("/web/nothing-here.js"), 404)
     problem(small_gateway.client.get("/v2/users"), 404)
     wrong = problem(small_gateway.client.delete("/v1/consignments", headers=headers), 405)
     assert wrong["status"] == 405
