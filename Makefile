@@ -72,7 +72,8 @@ run: infra
 		echo "make run: JWT_SECRET is not set; using the generated local secret in $$secret_file"; \
 		export JWT_SECRET=$$(cat $$secret_file); \
 	fi; \
-	echo "make run: the HTTP API (gateway-service) answers on http://$${GATEWAY_HTTP_ADDRESS:-127.0.0.1:8080} (try /docs)"; \
+	echo "make run: the web page for shippers and operators is on http://$${GATEWAY_HTTP_ADDRESS:-127.0.0.1:8080}/"; \
+	echo "make run: the HTTP API (gateway-service) answers on http://$${GATEWAY_HTTP_ADDRESS:-127.0.0.1:8080}/v1 (try /docs)"; \
 	echo "make run: each service and the gateway sign in to RabbitMQ with their own account ($(INFRA_DIR)/rabbitmq/accounts.env)"; \
 	exec $(BIN)/honcho --procfile Procfile start
 
