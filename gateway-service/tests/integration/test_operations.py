@@ -5,6 +5,7 @@ import re
 
 from consignment_service.testing import CLASSIC_CONSIGNMENT
 from shippy_common.logs import RequestIdFilter
+from shippy_common.testing.waits import eventually
 
 
 def test_health_and_ready(gateway):
@@ -57,7 +58,9 @@ def test_the_request_id_is_echoed_and_in_every_services_log_lines(gateway, http_
     calls = {record.getMessage().split()[0] for record in lines if record.name == "shippy.calls"}
     # consignment_service worked on it, and so did the services it called for it.
     assert {"consignment_service.create_consignment", "user_service.validate_token", "vessel_service.book"} <= calls
-    assert f"[{request_id}]: POST /v1/consignments 201" in gateway.process.output
+    # The access line is written once the answer is sent: it may reach the output just after.
+    access_line = f"[{request_id}]: POST /v1/consignments 201"
+    eventually(lambda: access_line in gateway.process.output, timeout=10, what="the gateway's access line")
 
 
 def test_an_insane_request_id_is_replaced(gateway):
