@@ -2,6 +2,7 @@
 
 import itertools
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 from consignment_service.domain import BOOKED, BookedVessel, Page, Position, ReferenceTaken, Reservation, VoyageChange
 from shippy_common.errors import AlreadyExists, InvalidTransition, NotFound, NoVesselAvailable
@@ -213,3 +214,19 @@ class InMemoryCheckpoint:
 
     def save(self, checked_until):
         self.value = checked_until
+
+
+T0 = datetime(2026, 11, 25, 12, tzinfo=UTC)
+
+
+class Clock:
+    """The time a use case reads: ``T0`` until a test moves it."""
+
+    def __init__(self):
+        self.now = T0
+
+    def __call__(self):
+        return self.now
+
+    def tick(self, **delta):
+        self.now += timedelta(**delta)

@@ -3,7 +3,7 @@ arrival, delivery, tracking, listing, and every refusal."""
 
 import logging
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -24,38 +24,11 @@ from consignment_service.events import transition_event
 from shippy_common.auth import ADMIN, Caller
 from shippy_common.errors import Forbidden, InvalidTransition, NotFound
 
-from .fakes import InMemoryCheckpoint, InMemoryConsignments, InMemoryVessels
+from .fakes import T0, InMemoryCheckpoint
 
 ANA = Caller(id="u-ana", name="Ana", company="Shippy", email="ana@example.com")
 BEN = Caller(id="u-ben", name="Ben", company="Shippy", email="ben@example.com")
 ADA = Caller(id="u-ada", name="Ada", company="Shippy", email="ada@example.com", role=ADMIN)
-T0 = datetime(2026, 11, 25, 12, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self):
-        self.now = T0
-
-    def __call__(self):
-        return self.now
-
-    def tick(self, **delta):
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def store():
-    return InMemoryConsignments()
-
-
-@pytest.fixture
-def vessels(clock):
-    return InMemoryVessels(room=10, clock=clock)
 
 
 class World:

@@ -1,6 +1,6 @@
 """consignment_service's use cases on in-memory fakes of its ports."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -9,40 +9,16 @@ from consignment_service.domain import BookingRequest, Container
 from shippy_common.auth import Caller
 from shippy_common.errors import AlreadyExists, NotFound, NoVesselAvailable
 
-from .fakes import InMemoryCheckpoint, InMemoryConsignments, InMemoryVessels
+from .fakes import T0, InMemoryCheckpoint, InMemoryConsignments
 
 ANA = Caller(id="u-ana", name="Ana", company="Shippy", email="ana@example.com")
 BEN = Caller(id="u-ben", name="Ben", company="Shippy", email="ben@example.com")
-T0 = datetime(2026, 11, 25, 12, tzinfo=UTC)
 GRACE = timedelta(minutes=5)
-
-
-class Clock:
-    def __init__(self):
-        self.now = T0
-
-    def __call__(self):
-        return self.now
 
 
 def request(id="c1", containers=2, weight=100, description="parts"):
     boxes = tuple(Container(customer_id=f"cust{i}", origin="Derby") for i in range(containers))
     return BookingRequest(id=id, description=description, weight=weight, containers=boxes)
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def store():
-    return InMemoryConsignments()
-
-
-@pytest.fixture
-def vessels(clock):
-    return InMemoryVessels(room=10, clock=clock)
 
 
 def create(store, vessels, clock, owner=ANA, **changes):
