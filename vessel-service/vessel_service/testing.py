@@ -49,3 +49,14 @@ def admin_rpc(sign_up, set_role):
 def vessel_admin(vessel_container, admin_rpc):
     """The running vessel_service, called as an admin: ``vessel_admin.create({...})``."""
     return admin_rpc.vessel_service
+
+
+@pytest.fixture
+def empty_fleet(container_factory, vessel_config, admin_rpc):
+    """Two vessel_service instances on one empty fleet, as when scaled out; called as an admin."""
+    from vessel_service.service import VesselService
+
+    config = {**vessel_config, "SEED_DEFAULT_FLEET": False}
+    for _ in range(2):
+        container_factory(VesselService, config).start()
+    return admin_rpc.vessel_service

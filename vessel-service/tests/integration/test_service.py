@@ -145,15 +145,6 @@ def test_health_is_503_with_the_reason_while_a_server_is_down(
     assert vessel["available"] is True
 
 
-@pytest.fixture
-def empty_fleet(container_factory, vessel_config, admin_rpc):
-    """Two vessel_service instances on one empty fleet, as when scaled out; called as an admin."""
-    config = {**vessel_config, "SEED_DEFAULT_FLEET": False}
-    for _ in range(2):
-        container_factory(VesselService, config).start()
-    return admin_rpc.vessel_service
-
-
 def test_fifty_concurrent_bookings_fill_a_ten_container_vessel_exactly(empty_fleet, mongo_database):
     empty_fleet.create({"id": "ten", "name": "Ten slots", "capacity": 10, "max_weight": 1_000_000})
     replies = [empty_fleet.book.call_async({"booking_id": f"b{i}", "containers": 1, "weight": 10}) for i in range(50)]

@@ -11,19 +11,9 @@ import pytest
 from shippy_common.errors import Forbidden, InvalidTransition, NoVesselAvailable, Unauthorized, ValidationError
 from shippy_common.testing.waits import eventually
 from vessel_service.outbox import VesselOutbox
-from vessel_service.service import VesselService
 
 VESSEL_OUTBOX_RELAY = str(Path(sys.executable).with_name("vessel-outbox-relay"))
 ENVELOPE_KEYS = {"id", "type", "version", "occurred_at", "aggregate_id", "data"}
-
-
-@pytest.fixture
-def fleet(container_factory, vessel_config, admin_rpc):
-    """Two vessel_service instances on an empty fleet, called as an admin."""
-    config = {**vessel_config, "SEED_DEFAULT_FLEET": False}
-    for _ in range(2):
-        container_factory(VesselService, config).start()
-    return admin_rpc.vessel_service
 
 
 def newest(mongo_database, vessel_id):
@@ -43,13 +33,13 @@ def outcomes(replies):
     return placed
 
 
-def test_bookings_racing_a_departure_either_sail_on_it_or_go_elsewhere(fleet, mongo_database):
-    fleet.create({"id": "racer", "name": "Racer", "capacity": 30, "max_weight": 10**6})
-    fleet.create({"id": "spare", "name": "Spare", "capacity": 100, "max_weight": 10**6})
+def test_bookings_racing_a_departure_either_sail_on_it_or_go_elsewhere(empty_fleet, mongo_database):
+    empty_fleet.create({"id": "racer", "name": "Racer", "capacity": 30, "max_weight": 10**6})
+    empty_fleet.create({"id": "spare", "name": "Spare", "capacity": 100, "max_weight": 10**6})
     booking = {"containers": 1, "weight": 10}
-    replies = [fleet.book.call_async({"booking_id": f"b{i}", **booking}) for i in range(15)]
-    departure_reply = fleet.depart.call_async({"vessel_id": "racer", "by": "admin-1"})
-    replies += [fleet.book.call_async({"booking_id": f"b{i}", **booking}) for i in range(15, 40)]
+    replies = [empty_fleet.book.call_async({"booking_id": f"b{i}", **booking}) for i in range(15)]
+    departure_reply = empty_fleet.depart.call_async({"vessel_id": "racer", "by": "admin-1"})
+    replies += [empty_fleet.book.call_async({"booking_id": f"b{i}", **booking}) for i in range(15, 40)]
     departure = departure_reply.result()
     placed = dict(zip((f"b{i}" for i in range(40)), outcomes(replies), strict=True))
 
@@ -64,15 +54,15 @@ def test_bookings_racing_a_departure_either_sail_on_it_or_go_elsewhere(fleet, mo
     assert (racer["kind"], racer["status"], racer["voyage"]) == ("departure", "at_sea", 1)
     assert racer["containers_left"] == 30 - len(sailed)
     assert spare["containers_left"] == 100 - on_spare
-    assert fleet.depart({"vessel_id": "racer", "by": "someone-else"}) == departure
+    assert empty_fleet.depart({"vessel_id": "racer", "by": "someone-else"}) == departure
 
 
-def test_releases_racing_a_departure_are_refused_exactly_for_the_bookings_that_sailed(fleet, mongo_database):
-    fleet.create({"id": "ship", "name": "Ship", "capacity": 20, "max_weight": 10**6})
+def test_releases_racing_a_departure_are_refused_exactly_for_the_bookings_that_sailed(empty_fleet, mongo_database):
+    empty_fleet.create({"id": "ship", "name": "Ship", "capacity": 20, "max_weight": 10**6})
     for i in range(20):
-        fleet.book({"booking_id": f"b{i}", "containers": 1, "weight": 10})
-    replies = [fleet.release.call_async({"booking_id": f"b{i}"}) for i in range(0, 20, 2)]
-    departure = fleet.depart({"vessel_id": "ship", "by": "admin-1"})
+        empty_fleet.book({"booking_id": f"b{i}", "containers": 1, "weight": 10})
+    replies = [empty_fleet.release.call_async({"booking_id": f"b{i}"}) for i in range(0, 20, 2)]
+    departure = empty_fleet.depart({"vessel_id": "ship", "by": "admin-1"})
     released, refused = set(), set()
     for i, reply in zip(range(0, 20, 2), replies, strict=True):
         try:
@@ -86,49 +76,52 @@ def test_releases_racing_a_departure_are_refused_exactly_for_the_bookings_that_s
     assert not sailed & released
     assert newest(mongo_database, "ship")["containers_left"] == 20 - len(sailed)
     with pytest.raises(InvalidTransition):
-        fleet.release({"booking_id": "b1"})
+        empty_fleet.release({"booking_id": "b1"})
 
 
-def test_a_voyage_from_departure_to_arrival_and_the_next_one(fleet):
-    fleet.create({"id": "ship", "name": "Ship", "capacity": 2, "max_weight": 100})
-    assert fleet.book({"booking_id": "b1", "containers": 2, "weight": 10})["voyage"] == 1
+def test_a_voyage_from_departure_to_arrival_and_the_next_one(empty_fleet):
+    empty_fleet.create({"id": "ship", "name": "Ship", "capacity": 2, "max_weight": 100})
+    assert empty_fleet.book({"booking_id": "b1", "containers": 2, "weight": 10})["voyage"] == 1
     with pytest.raises(InvalidTransition, match="has not departed"):
-        fleet.arrive({"vessel_id": "ship", "by": "admin-1"})
-    departure = fleet.depart({"vessel_id": "ship", "by": "admin-1"})
+        empty_fleet.arrive({"vessel_id": "ship", "by": "admin-1"})
+    departure = empty_fleet.depart({"vessel_id": "ship", "by": "admin-1"})
     assert (departure["status"], departure["voyage"], departure["booking_ids"]) == ("departed", 1, ["b1"])
-    assert fleet.voyage({"vessel_id": "ship", "voyage": 1})["departed"] == {"at": departure["at"], "by": "admin-1"}
-    arrival = fleet.arrive({"vessel_id": "ship", "by": "admin-2"})
+    assert empty_fleet.voyage({"vessel_id": "ship", "voyage": 1})["departed"] == {
+        "at": departure["at"],
+        "by": "admin-1",
+    }
+    arrival = empty_fleet.arrive({"vessel_id": "ship", "by": "admin-2"})
     assert (arrival["status"], arrival["voyage"], arrival["booking_ids"], arrival["by"]) == (
         "arrived",
         1,
         ["b1"],
         "admin-2",
     )
-    assert fleet.arrive({"vessel_id": "ship", "by": "admin-3"}) == arrival
-    assert fleet.voyage({"vessel_id": "ship", "voyage": 1})["status"] == "arrived"
-    assert fleet.voyage({"vessel_id": "ship", "voyage": 2}) == {
+    assert empty_fleet.arrive({"vessel_id": "ship", "by": "admin-3"}) == arrival
+    assert empty_fleet.voyage({"vessel_id": "ship", "voyage": 1})["status"] == "arrived"
+    assert empty_fleet.voyage({"vessel_id": "ship", "voyage": 2}) == {
         "vessel_id": "ship",
         "voyage": 2,
         "status": "open",
         "departed": None,
         "arrived": None,
     }
-    assert fleet.book({"booking_id": "b2", "containers": 2, "weight": 10})["voyage"] == 2
+    assert empty_fleet.book({"booking_id": "b2", "containers": 2, "weight": 10})["voyage"] == 2
 
 
-def test_retirement(fleet, sign_up):
-    fleet.create({"id": "old", "name": "Old", "capacity": 5, "max_weight": 100})
-    fleet.book({"booking_id": "b1", "containers": 1, "weight": 1})
+def test_retirement(empty_fleet, sign_up):
+    empty_fleet.create({"id": "old", "name": "Old", "capacity": 5, "max_weight": 100})
+    empty_fleet.book({"booking_id": "b1", "containers": 1, "weight": 1})
     with pytest.raises(InvalidTransition, match="1 bookings on its open voyage"):
-        fleet.retire({"vessel_id": "old"})
-    fleet.release({"booking_id": "b1"})
+        empty_fleet.retire({"vessel_id": "old"})
+    empty_fleet.release({"booking_id": "b1"})
     with pytest.raises(Forbidden):
         sign_up().rpc.vessel_service.retire({"vessel_id": "old"})
-    retired = fleet.retire({"vessel_id": "old"})
+    retired = empty_fleet.retire({"vessel_id": "old"})
     assert (retired["status"], retired["containers_free"]) == ("retired", 5)
-    assert fleet.retire({"vessel_id": "old"}) == retired
+    assert empty_fleet.retire({"vessel_id": "old"}) == retired
     with pytest.raises(NoVesselAvailable):
-        fleet.book({"booking_id": "b2", "containers": 1, "weight": 1})
+        empty_fleet.book({"booking_id": "b2", "containers": 1, "weight": 1})
 
 
 def all_pages(service, **query):
@@ -141,15 +134,15 @@ def all_pages(service, **query):
             return pages
 
 
-def test_the_fleet_listing_pages_and_shows_each_caller_its_view(fleet, sign_up, rpc_client):
+def test_the_fleet_listing_pages_and_shows_each_caller_its_view(empty_fleet, sign_up, rpc_client):
     for i in range(5):
-        fleet.create({"id": f"v{i}", "name": f"Vessel {i}", "capacity": 2, "max_weight": 100})
-    fleet.book({"booking_id": "fills-v0", "containers": 2, "weight": 10})  # the best fit: v0
-    fleet.book({"booking_id": "half-v1", "containers": 1, "weight": 30})
-    fleet.depart({"vessel_id": "v2", "by": "admin-1"})
-    fleet.retire({"vessel_id": "v3"})
+        empty_fleet.create({"id": f"v{i}", "name": f"Vessel {i}", "capacity": 2, "max_weight": 100})
+    empty_fleet.book({"booking_id": "fills-v0", "containers": 2, "weight": 10})  # the best fit: v0
+    empty_fleet.book({"booking_id": "half-v1", "containers": 1, "weight": 30})
+    empty_fleet.depart({"vessel_id": "v2", "by": "admin-1"})
+    empty_fleet.retire({"vessel_id": "v3"})
 
-    pages = all_pages(fleet, limit=2)
+    pages = all_pages(empty_fleet, limit=2)
     assert [[item["id"] for item in page] for page in pages] == [["v0", "v1"], ["v2", "v3"], ["v4"]]
     v1 = pages[0][1]
     assert v1 == {
@@ -164,8 +157,8 @@ def test_the_fleet_listing_pages_and_shows_each_caller_its_view(fleet, sign_up, 
         "weight_used": 30,
         "weight_free": 70,
     }
-    assert [item["id"] for item in fleet.list_vessels({"status": "at_sea"})["items"]] == ["v2"]
-    assert [item["id"] for item in fleet.list_vessels({"status": "retired"})["items"]] == ["v3"]
+    assert [item["id"] for item in empty_fleet.list_vessels({"status": "at_sea"})["items"]] == ["v2"]
+    assert [item["id"] for item in empty_fleet.list_vessels({"status": "retired"})["items"]] == ["v3"]
 
     customer = sign_up().rpc.vessel_service
     seen = all_pages(customer, limit=1)
@@ -196,19 +189,19 @@ def test_the_fleet_listing_pages_and_shows_each_caller_its_view(fleet, sign_up, 
         ({"owner": "me"}, "owner"),
     ],
 )
-def test_bad_listings_are_validation_errors(fleet, query, field):
+def test_bad_listings_are_validation_errors(empty_fleet, query, field):
     with pytest.raises(ValidationError) as error:
-        fleet.list_vessels(query)
+        empty_fleet.list_vessels(query)
     assert error.value.field == field
 
 
-def test_a_departure_and_an_arrival_record_their_events_in_the_outbox(fleet, mongo_database):
-    fleet.create({"id": "ship", "name": "Ship", "capacity": 5, "max_weight": 100})
+def test_a_departure_and_an_arrival_record_their_events_in_the_outbox(empty_fleet, mongo_database):
+    empty_fleet.create({"id": "ship", "name": "Ship", "capacity": 5, "max_weight": 100})
     for booking_id in ("b1", "b2"):
-        fleet.book({"booking_id": booking_id, "containers": 1, "weight": 1})
-    departure = fleet.depart({"vessel_id": "ship", "by": "admin-1"})
-    fleet.depart({"vessel_id": "ship", "by": "admin-1"})
-    arrival = fleet.arrive({"vessel_id": "ship", "by": "admin-1"})
+        empty_fleet.book({"booking_id": booking_id, "containers": 1, "weight": 1})
+    departure = empty_fleet.depart({"vessel_id": "ship", "by": "admin-1"})
+    empty_fleet.depart({"vessel_id": "ship", "by": "admin-1"})
+    arrival = empty_fleet.arrive({"vessel_id": "ship", "by": "admin-1"})
 
     outbox = VesselOutbox(mongo_database.vessel_ledger)
     departed, arrived = outbox.pending(10)
@@ -235,10 +228,10 @@ def test_a_departure_and_an_arrival_record_their_events_in_the_outbox(fleet, mon
     assert parked["reason"] == "refused by JetStream"
 
 
-def test_the_relay_publishes_a_departure_once(fleet, mongo_database, mongo_uri, start_process, event_stream):
-    fleet.create({"id": "ship", "name": "Ship", "capacity": 5, "max_weight": 100})
-    fleet.book({"booking_id": "b1", "containers": 1, "weight": 1})
-    fleet.depart({"vessel_id": "ship", "by": "admin-1"})
+def test_the_relay_publishes_a_departure_once(empty_fleet, mongo_database, mongo_uri, start_process, event_stream):
+    empty_fleet.create({"id": "ship", "name": "Ship", "capacity": 5, "max_weight": 100})
+    empty_fleet.book({"booking_id": "b1", "containers": 1, "weight": 1})
+    empty_fleet.depart({"vessel_id": "ship", "by": "admin-1"})
     env = {**event_stream.env, "MONGO_URI": mongo_uri, "VESSEL_MONGO_DATABASE": mongo_database.name}
     relay = start_process([VESSEL_OUTBOX_RELAY], env=env)
     relay.wait_for_output("relaying events")
