@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PACKAGES := shippy-common vessel-service user-service user-cli consignment-service consignment-cli notification-service gateway-service
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help venv infra infra-stop infra-status test test-unit lint format run migrate constraints clean build test-compose bench docker-engine standins
+.PHONY: help venv infra infra-stop infra-status test test-unit lint format run migrate constraints clean build test-compose bench soak docker-engine standins
 
 help:
 	@echo "make run          start the whole platform locally (servers + services), Ctrl-C stops the services"
@@ -18,6 +18,7 @@ help:
 	@echo "make infra-stop   stop the servers make infra started"
 	@echo "make migrate      bring user_service's database schema up to date"
 	@echo "make bench        measure the hot paths (bench/results/latest.json)"
+	@echo "make soak         creates at concurrency 16 for 5 minutes: does any process's memory grow? (bench/results/soak.json)"
 	@echo "make build        build every Docker image (then: docker-compose up)"
 	@echo "make test-compose run the integration suite, the user's story and the failure drills against the docker-compose stack"
 	@echo "make docker-engine make sure a Docker engine answers (else start a private one; make infra-stop stops it)"
@@ -79,6 +80,9 @@ run: infra
 
 bench: infra
 	$(BIN)/python bench/run.py
+
+soak: infra
+	$(BIN)/python bench/soak.py
 
 migrate: infra
 	$(BIN)/user-service-migrate

@@ -27,6 +27,7 @@ import uuid
 from email import message_from_bytes, policy
 from pathlib import Path
 
+import memory  # bench/memory.py
 import psycopg2
 import pymongo
 import requests
@@ -261,8 +262,10 @@ class Clients:
             proxy.stop()
 
 
-def measure(clients, platform):
-    results = {}
+def bench_user(clients, platform, vessels=1):
+    """A new user, promoted to admin with user-service-admin, and ``vessels``
+    bench vessels it adds, each with the most room vessel_service accepts
+    (100,000 containers). Returns (email, password, token)."""
     admin = clients.rpc()
     password = "bench password 123"
     email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
@@ -270,8 +273,17 @@ def measure(clients, platform):
     token = admin.user_service.auth(email, password)["token"]
     promote = [str(Path(sys.executable).with_name("user-service-admin")), "promote", "--email", email]
     subprocess.run(promote, env=platform.env, check=True, capture_output=True, timeout=60)
-    fleet = {"id": "bench-vessel", "name": "Bench", "capacity": 100_000, "max_weight": 10**9}
-    clients.rpc(token).vessel_service.create(fleet)  # adding a vessel is for admins
+    fleet_rpc = clients.rpc(token)
+    for number in range(1, vessels + 1):
+        vessel_id = "bench-vessel" if number == 1 else f"bench-vessel-{number}"
+        fleet = {"id": vessel_id, "name": "Bench", "capacity": 100_000, "max_weight": 10**9}
+        fleet_rpc.vessel_service.create(fleet)  # adding a vessel is for admins
+    return email, password, token
+
+
+def measure(clients, platform):
+    results = {}
+    email, password, token = bench_user(clients, platform)
 
     def echo_call():
         rpc = clients.rpc()
@@ -294,6 +306,8 @@ def measure(clients, platform):
         for concurrency in (1, 16):
             say(f"{name} at concurrency {concurrency} ({SECONDS:g}s)")
             results[name][f"c{concurrency}"] = run_load(make_call, concurrency, SECONDS)
+
+    results.update(measure_hot_vessel(clients, token, create_call))
 
     say(f"raw bcrypt.checkpw at cost {BCRYPT_COST} on {os.cpu_count()} threads ({SECONDS:g}s)")
     raw = subprocess.run(
@@ -327,6 +341,29 @@ def measure(clients, platform):
     results["event_lag"] = measure_event_lag(clients.rpc(token))
     results.update(measure_gateway(platform, token))
     return results
+
+
+def measure_hot_vessel(clients, token, create_call):
+    """Creates at 16 that only one vessel can take, then the same creates with
+    ten vessels with room. Every open vessel sails first (straight through
+    vessel_service) and arrives again after, so the rows after these find
+    the fleet as it was, in port with room."""
+    fleet, ledger = clients.rpc(token).vessel_service, clients.rpc().vessel_service
+    in_port = [vessel["id"] for vessel in fleet.list_vessels({"limit": 200})["items"] if vessel["status"] == "open"]
+    for vessel_id in in_port:
+        ledger.depart({"vessel_id": vessel_id, "by": "bench"})
+    room = {"capacity": 100_000, "max_weight": 10**9}
+    fleet.create({"id": "bench-hot", "name": "Hot", **room})
+    say(f"create at concurrency 16, one vessel with room ({SECONDS:g}s)")
+    hot = run_load(create_call, 16, SECONDS)
+    ledger.depart({"vessel_id": "bench-hot", "by": "bench"})
+    for number in range(10):
+        fleet.create({"id": f"bench-fleet-{number}", "name": f"Fleet {number}", **room})
+    say(f"create at concurrency 16, ten vessels with room ({SECONDS:g}s)")
+    spread = run_load(create_call, 16, SECONDS)
+    for vessel_id in in_port:
+        ledger.arrive({"vessel_id": vessel_id, "by": "bench"})
+    return {"create_one_vessel": {"c16": hot}, "create_ten_vessels": {"c16": spread}}
 
 
 def wrk_binary():
@@ -552,6 +589,11 @@ def targets(results):
     flood = results["validate_under_login_flood"]
     flood_ratio = flood["loaded_p99_ms"] / flood["idle_p99_ms"]
     lag = results["event_lag"]["p99_ms"]
+    hot_ratio = ratio(
+        results["create_one_vessel"]["c16"]["throughput_per_s"],
+        results["create_ten_vessels"]["c16"]["throughput_per_s"],
+    )
+    create_p50_ratio = ratio(results["create"]["c1"]["p50_ms"], results["echo"]["c1"]["p50_ms"])
     gateway_create, me = results["gateway_create"], results["gateway_me"]
     http_ratio = ratio(gateway_create["c16"]["throughput_per_s"], results["create"]["c16"]["throughput_per_s"])
     http_errors = gateway_create["c16"]["errors"]
@@ -564,6 +606,16 @@ def targets(results):
             "value": round(create_ratio, 2),
             "target": ">= 0.8",
             "holds": create_ratio >= 0.8,
+        },
+        "create_c16_one_vessel_vs_ten_vessels": {
+            "value": round(hot_ratio, 2),
+            "target": ">= 0.9",
+            "holds": hot_ratio >= 0.9,
+        },
+        "create_c1_p50_vs_echo_c1_p50": {
+            "value": round(create_p50_ratio, 2),
+            "target": "<= 9",
+            "holds": create_p50_ratio <= 9,
         },
         "login_c16_vs_raw_bcrypt": {"value": round(login_ratio, 2), "target": ">= 0.9", "holds": login_ratio >= 0.9},
         "validate_p99_loaded_vs_idle": {"value": round(load_ratio, 2), "target": "<= 2", "holds": load_ratio <= 2},
@@ -597,6 +649,12 @@ def table(results):
         for concurrency in ("c1", "c16"):
             r = results[name][concurrency]
             rows.append((name, concurrency[1:], r["throughput_per_s"], r["p50_ms"], r["p99_ms"], ""))
+    for name, label in (
+        ("create_one_vessel", "create, one vessel with room"),
+        ("create_ten_vessels", "create, ten vessels with room"),
+    ):
+        r = results[name]["c16"]
+        rows.append((label, "16", r["throughput_per_s"], r["p50_ms"], r["p99_ms"], ""))
     loaded = results["validate_under_login_load"]["loaded"]
     rows.append(("validate under login load", "1", loaded["throughput_per_s"], loaded["p50_ms"], loaded["p99_ms"], ""))
     flooded = results["validate_under_login_flood"]["loaded"]
@@ -637,6 +695,10 @@ def table(results):
             f"{name:<36} {target['value']!s:>9} (target {target['target']}): {'holds' if target['holds'] else 'MISSED'}"
             + errors
         )
+    if results.get("memory"):
+        lines.append("")
+        lines.append("peak resident memory (VmHWM), MiB:")
+        lines.extend(f"  {name:<32} {mib:>7.1f}" for name, mib in results["memory"].items())
     return "\n".join(lines)
 
 
@@ -652,6 +714,7 @@ def main():
         platform.start_all()
         platform.wait_ready()
         results = measure(clients, platform)
+        results["memory"] = memory.peaks(platform)  # each process's peak RSS (VmHWM), MiB
         platform.check_alive()
     except Exception as exc:
         say(f"failed: {exc}")

@@ -6,14 +6,19 @@ from pymongo.database import Database
 
 from shippy_common.mongo import MongoStore
 from vessel_service.fleet import DEFAULT_FLEET
-from vessel_service.repository import VesselRepository
+from vessel_service.repository import LedgerTurns, VesselRepository
 
 
 class VesselStore(MongoStore[VesselRepository]):
-    """The fleet and its ledger (``.ledger``) in MongoDB."""
+    """The fleet and its ledger (``.ledger``) in MongoDB; the ledger's
+    writers take turns per vessel across the service's workers."""
+
+    def setup(self) -> None:
+        self.turns = LedgerTurns()
+        super().setup()
 
     def repository(self, database: Database) -> VesselRepository:
-        return VesselRepository(database)
+        return VesselRepository(database, self.turns)
 
     def prepare(self, repository: VesselRepository) -> None:
         repository.ensure_indexes()

@@ -7,7 +7,10 @@ ledger: entry ``n + 1`` may only be written by whoever read entry ``n`` as the
 newest, and the store's unique keys let exactly one concurrent writer win; the
 others re-read and try again. Only inserts under a unique index are relied on,
 because the MongoDB-wire server used locally (FerretDB) does not make
-conditional updates atomic. A booking id is unique per generation, so a retry
+conditional updates atomic. Within one process the writers of a vessel take
+turns (``Ledger.writing``) and start from the entry the last of them wrote, so
+bookings made at once for one vessel queue for a moment instead of racing and
+reading again: only writers of other processes race. A booking id is unique per generation, so a retry
 of the same booking returns the first outcome instead of booking twice, and a
 release is unique per booking, so room goes back exactly once.
 
@@ -24,6 +27,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -78,6 +82,15 @@ class Ledger(Protocol):
 
     def append(self, entry: LedgerEntry) -> bool:
         """Write ``entry``; ``False`` if its sequence number or its key is taken."""
+
+    def writing(self, vessel_id: str) -> AbstractContextManager[object]:
+        """Held by a writer from reading the vessel's newest entry to appending
+        the next: the writers of one process take turns instead of racing."""
+
+    def head(self, vessel: Vessel) -> Allocation:
+        """For a writer holding :meth:`writing`: the newest entry, as this
+        process last wrote or read it. If another process wrote since, the
+        append after it fails like any lost race (and the next head is read)."""
 
     def bookings_between(self, since: datetime, until: datetime, limit: int) -> Sequence[LedgerEntry]:
         """Booking entries made in ``[since, until)``, oldest first."""
@@ -135,13 +148,16 @@ def book(
     for round_number in range(MAX_ROUNDS):
         any_room = False
         for vessel in vessels:
-            newest = ledger.newest(vessel)
-            if not newest.can_take(load):
-                continue
-            any_room = True
-            entry = LedgerEntry(newest.after(load), EntryKind.BOOKING, booking_id, generation, load, now())
-            if ledger.append(entry):
-                return Placement(vessel, entry.allocation.voyage)
+            with ledger.writing(vessel.id):
+                newest = ledger.head(vessel)
+                if not newest.can_take(load):
+                    newest = ledger.newest(vessel)  # a refusal is made on what is stored now
+                if not newest.can_take(load):
+                    continue
+                any_room = True
+                entry = LedgerEntry(newest.after(load), EntryKind.BOOKING, booking_id, generation, load, now())
+                if ledger.append(entry):
+                    return Placement(vessel, entry.allocation.voyage)
             latest = ledger.latest_for(booking_id)
             if latest is not None and latest.kind is EntryKind.BOOKING:  # the same id, booked concurrently
                 return _retry(fleet, latest, load)
@@ -178,15 +194,16 @@ def release(
         held = booked_vessel(fleet, ledger, booking_id)
         if held is None or (generation is not None and held.generation != generation):
             return False
-        newest = ledger.newest(held.vessel)
-        if newest.status is not VesselStatus.OPEN or newest.voyage != held.voyage:
-            raise InvalidTransition(
-                f"booking {booking_id} sailed with vessel {held.vessel.id} on voyage {held.voyage}: "
-                "only room on an open voyage can be given back"
-            )
-        room = newest.released(held.load)
-        if ledger.append(LedgerEntry(room, EntryKind.RELEASE, booking_id, held.generation, held.load, now())):
-            return True
+        with ledger.writing(held.vessel.id):
+            newest = ledger.newest(held.vessel)
+            if newest.status is not VesselStatus.OPEN or newest.voyage != held.voyage:
+                raise InvalidTransition(
+                    f"booking {booking_id} sailed with vessel {held.vessel.id} on voyage {held.voyage}: "
+                    "only room on an open voyage can be given back"
+                )
+            room = newest.released(held.load)
+            if ledger.append(LedgerEntry(room, EntryKind.RELEASE, booking_id, held.generation, held.load, now())):
+                return True
         pause(round_number)
     raise RuntimeError(f"could not release {booking_id} in {MAX_ROUNDS} rounds")
 
@@ -207,16 +224,17 @@ def depart(
     departure loses that sequence number and reads again."""
     vessel = _vessel(fleet, vessel_id)
     for round_number in range(MAX_ROUNDS):
-        newest = ledger.newest(vessel)
-        if newest.status is VesselStatus.RETIRED:
-            raise InvalidTransition(f"vessel {vessel.id} is retired")
-        if newest.status is VesselStatus.AT_SEA:
-            return _voyage_change(ledger, vessel, EntryKind.DEPARTURE, newest.voyage)
-        bookings = live_bookings(ledger.voyage_entries(vessel.id, newest.voyage, newest.seq))
-        at = to_milliseconds(now())
-        event = voyage_event(EntryKind.DEPARTURE, vessel, newest.voyage, at, by, len(bookings))
-        if ledger.append(LedgerEntry(newest.departed(), EntryKind.DEPARTURE, at=at, by=by, event=event)):
-            return VoyageChange(vessel, newest.voyage, VoyageStatus.DEPARTED, at, by, tuple(bookings))
+        with ledger.writing(vessel.id):
+            newest = ledger.newest(vessel)
+            if newest.status is VesselStatus.RETIRED:
+                raise InvalidTransition(f"vessel {vessel.id} is retired")
+            if newest.status is VesselStatus.AT_SEA:
+                return _voyage_change(ledger, vessel, EntryKind.DEPARTURE, newest.voyage)
+            bookings = live_bookings(ledger.voyage_entries(vessel.id, newest.voyage, newest.seq))
+            at = to_milliseconds(now())
+            event = voyage_event(EntryKind.DEPARTURE, vessel, newest.voyage, at, by, len(bookings))
+            if ledger.append(LedgerEntry(newest.departed(), EntryKind.DEPARTURE, at=at, by=by, event=event)):
+                return VoyageChange(vessel, newest.voyage, VoyageStatus.DEPARTED, at, by, tuple(bookings))
         pause(round_number)
     raise RuntimeError(f"could not record the departure of {vessel.id} in {MAX_ROUNDS} rounds")
 
@@ -233,18 +251,19 @@ def arrive(
     A vessel in port after an arrival answers that arrival."""
     vessel = _vessel(fleet, vessel_id)
     for round_number in range(MAX_ROUNDS):
-        newest = ledger.newest(vessel)
-        if newest.status is VesselStatus.RETIRED:
-            raise InvalidTransition(f"vessel {vessel.id} is retired")
-        if newest.status is VesselStatus.OPEN:
-            if newest.voyage == FIRST_VOYAGE:
-                raise InvalidTransition(f"vessel {vessel.id} has not departed: it is in port on voyage 1")
-            return _voyage_change(ledger, vessel, EntryKind.ARRIVAL, newest.voyage - 1)
-        bookings = live_bookings(ledger.voyage_entries(vessel.id, newest.voyage, newest.seq))
-        at = to_milliseconds(now())
-        event = voyage_event(EntryKind.ARRIVAL, vessel, newest.voyage, at, by, len(bookings))
-        if ledger.append(LedgerEntry(newest.arrived(vessel), EntryKind.ARRIVAL, at=at, by=by, event=event)):
-            return VoyageChange(vessel, newest.voyage, VoyageStatus.ARRIVED, at, by, tuple(bookings))
+        with ledger.writing(vessel.id):
+            newest = ledger.newest(vessel)
+            if newest.status is VesselStatus.RETIRED:
+                raise InvalidTransition(f"vessel {vessel.id} is retired")
+            if newest.status is VesselStatus.OPEN:
+                if newest.voyage == FIRST_VOYAGE:
+                    raise InvalidTransition(f"vessel {vessel.id} has not departed: it is in port on voyage 1")
+                return _voyage_change(ledger, vessel, EntryKind.ARRIVAL, newest.voyage - 1)
+            bookings = live_bookings(ledger.voyage_entries(vessel.id, newest.voyage, newest.seq))
+            at = to_milliseconds(now())
+            event = voyage_event(EntryKind.ARRIVAL, vessel, newest.voyage, at, by, len(bookings))
+            if ledger.append(LedgerEntry(newest.arrived(vessel), EntryKind.ARRIVAL, at=at, by=by, event=event)):
+                return VoyageChange(vessel, newest.voyage, VoyageStatus.ARRIVED, at, by, tuple(bookings))
         pause(round_number)
     raise RuntimeError(f"could not record the arrival of {vessel.id} in {MAX_ROUNDS} rounds")
 
@@ -272,21 +291,22 @@ def retire(
     _require_admin(caller, "retire a vessel")
     vessel = _vessel(fleet, vessel_id)
     for round_number in range(MAX_ROUNDS):
-        newest = ledger.newest(vessel)
-        if newest.status is VesselStatus.RETIRED:
-            fleet.withdraw(vessel.id)  # again: an earlier call may have stopped before it did
-            return VesselState(vessel, newest)
-        if newest.status is VesselStatus.AT_SEA:
-            raise InvalidTransition(f"vessel {vessel.id} is at sea: it can retire once it has arrived")
-        if not newest.is_empty(vessel):
-            count = len(live_bookings(ledger.voyage_entries(vessel.id, newest.voyage, newest.seq)))
-            raise InvalidTransition(
-                f"vessel {vessel.id} has {count} bookings on its open voyage: cancel them or let it sail"
-            )
-        entry = LedgerEntry(newest.retired(), EntryKind.RETIREMENT, at=to_milliseconds(now()), by=caller.id)
-        if ledger.append(entry):
-            fleet.withdraw(vessel.id)
-            return VesselState(vessel, entry.allocation)
+        with ledger.writing(vessel.id):
+            newest = ledger.newest(vessel)
+            if newest.status is VesselStatus.RETIRED:
+                fleet.withdraw(vessel.id)  # again: an earlier call may have stopped before it did
+                return VesselState(vessel, newest)
+            if newest.status is VesselStatus.AT_SEA:
+                raise InvalidTransition(f"vessel {vessel.id} is at sea: it can retire once it has arrived")
+            if not newest.is_empty(vessel):
+                count = len(live_bookings(ledger.voyage_entries(vessel.id, newest.voyage, newest.seq)))
+                raise InvalidTransition(
+                    f"vessel {vessel.id} has {count} bookings on its open voyage: cancel them or let it sail"
+                )
+            entry = LedgerEntry(newest.retired(), EntryKind.RETIREMENT, at=to_milliseconds(now()), by=caller.id)
+            if ledger.append(entry):
+                fleet.withdraw(vessel.id)
+                return VesselState(vessel, entry.allocation)
         pause(round_number)
     raise RuntimeError(f"could not retire {vessel.id} in {MAX_ROUNDS} rounds")
 

@@ -1,6 +1,7 @@
 """In-memory fakes of vessel_service's ports that behave like the store:
 an append fails when its sequence number or its key is already taken."""
 
+import contextlib
 from dataclasses import replace
 
 from shippy_common.errors import AlreadyExists
@@ -53,6 +54,12 @@ class InMemoryLedger:
         opening = LedgerEntry.opening(vessel)
         self.append(opening)
         return opening.allocation
+
+    def writing(self, vessel_id):
+        return contextlib.nullcontext()
+
+    def head(self, vessel):
+        return self.newest(vessel)
 
     def append(self, entry):
         position = (entry.vessel_id, entry.allocation.seq)
