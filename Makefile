@@ -8,12 +8,13 @@ BIN := $(VENV)/bin
 PACKAGES := shippy-common vessel-service user-service user-cli consignment-service consignment-cli notification-service gateway-service
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help venv infra infra-stop infra-status test test-unit lint format run migrate constraints clean build test-compose bench soak docker-engine standins
+.PHONY: help venv infra infra-stop infra-status test test-local test-unit lint format run migrate constraints clean build test-compose bench soak docker-engine standins
 
 help:
 	@echo "make run          start the whole platform locally (servers + services), Ctrl-C stops the services"
-	@echo "make test         install everything, start the servers, lint, run every test"
+	@echo "make test         install everything, start the servers, lint, run every test (the integration suite in compose)"
 	@echo "make test-unit    the unit tests alone: seconds, no server"
+	@echo "make test-local   every test on this machine against make infra's servers, no Docker"
 	@echo "make infra        start (or reuse) RabbitMQ, PostgreSQL, NATS and a MongoDB-wire server on 127.0.0.1"
 	@echo "make infra-stop   stop the servers make infra started"
 	@echo "make migrate      bring user_service's database schema up to date"
@@ -55,9 +56,20 @@ format: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The tests only the host can run: its toolchain, `make run`, the browser, and the
+# query plans of FerretDB's PostgreSQL backend (the compose stand-in runs its SQLite
+# one). docker-compose.yaml's `tests` service leaves the same files out; every other
+# integration test runs there, once, in the compose stage.
+HOST_TESTS := tests/test_deployment.py tests/integration/test_local_run.py \
+	gateway-service/tests/integration/test_web.py \
+	vessel-service/tests/integration/test_query_plans.py consignment-service/tests/integration/test_query_plans.py
+
 test: venv infra lint
-	$(BIN)/pytest
+	$(BIN)/pytest $(wildcard */tests/unit) $(HOST_TESTS)
 	$(MAKE) test-compose
+
+test-local: venv infra lint
+	$(BIN)/pytest
 
 test-unit: venv
 	$(BIN)/pytest -q $(wildcard */tests/unit)

@@ -50,6 +50,8 @@ ADMIN_DB = "postgresql://shippy:shippy@127.0.0.1:5432/shippy"
 BENCH_DB = "shippy_bench"
 BCRYPT_COST = 12
 FLOOD_CALLERS = 500
+# The store-growth rows: how many consignments, and ledger entries, are added between them.
+GROWTH_DOCUMENTS = int(os.environ.get("BENCH_GROWTH_DOCUMENTS", "100000"))
 # A login refused as Busy ("busy, retry") is retried after this long by the
 # login rows' callers, as a client that heeds the answer would; the flood row's
 # callers retry at once.
@@ -340,7 +342,88 @@ def measure(clients, platform):
 
     results["event_lag"] = measure_event_lag(clients.rpc(token))
     results.update(measure_gateway(platform, token))
+    results.update(measure_store_growth(clients))
     return results
+
+
+def store_costs(rpc, seconds):
+    """p50 of a booking, a cancel (of one of those bookings) and a customer's
+    first page (50), each called back to back at concurrency 1."""
+    service = rpc.consignment_service
+    booked = []
+    rows = {"book": run_load(lambda: lambda: booked.append(service.create_consignment(CONSIGNMENT)["id"]), 1, seconds)}
+    to_cancel = iter(booked)
+    rows["cancel"] = run_load(lambda: lambda: service.cancel_consignment(next(to_cancel)), 1, seconds / 2, warmup=0.5)
+    rows["first_page"] = run_load(lambda: lambda: service.list_consignments({"limit": 50}), 1, seconds)
+    return rows
+
+
+def seed_store(count):
+    """``count`` consignments of 1,000 other customers, and as many ledger
+    entries of one more vessel, written straight into MongoDB as the services
+    store them (copies of a real consignment and booking entry), published."""
+    client = pymongo.MongoClient("mongodb://127.0.0.1:27017/")
+    consignments, ledger = client.bench_consignment.consignments, client.bench_vessel.vessel_ledger
+    consignment = consignments.find_one({"status": "booked"})
+    entry = ledger.find_one({"kind": "booking"})
+    started_ns = time.time_ns()
+    for first in range(0, count, 1000):
+        numbers = range(first, min(count, first + 1000))
+        consignments.insert_many(
+            [
+                {
+                    **consignment,
+                    "_id": f"seed-{n}",
+                    "owner_id": f"seed-owner-{n % 1000}",
+                    "reference": f"SEED-{n:08d}",
+                    "created_ns": started_ns + n,
+                    "outbox": [],
+                    "outbox_pending": False,
+                }
+                for n in numbers
+            ],
+            ordered=False,
+        )
+        ledger.insert_many(
+            [
+                {
+                    **entry,
+                    "_id": f"seed-vessel:{n + 1:012d}",
+                    "vessel_id": "seed-vessel",
+                    "seq": n + 1,
+                    "key": f"booking/1/seed-{n}",
+                    "booking_id": f"seed-{n}",
+                }
+                for n in numbers
+            ],
+            ordered=False,
+        )
+    client.close()
+
+
+def measure_store_growth(clients):
+    """A booking, a cancel and a first page with the store as the earlier rows
+    left it, then with ``GROWTH_DOCUMENTS`` more consignments and ledger
+    entries stored. A customer of its own, so that its page is its own."""
+    password = "bench password 123"
+    email = f"growth-{uuid.uuid4().hex[:8]}@example.com"
+    clients.rpc().user_service.create({"name": "Growth", "company": "G", "email": email, "password": password})
+    rpc = clients.rpc(clients.rpc().user_service.auth(email, password)["token"])
+    say(f"a booking, a cancel and a first page, now ({SECONDS:g}s each)")
+    before = store_costs(rpc, SECONDS)
+    client = pymongo.MongoClient("mongodb://127.0.0.1:27017/")
+    stored = {
+        "consignments": client.bench_consignment.consignments.count_documents({}),
+        "ledger_entries": client.bench_vessel.vessel_ledger.count_documents({}),
+    }
+    client.close()
+    say(f"storing {GROWTH_DOCUMENTS:,} more consignments and ledger entries")
+    started = time.monotonic()
+    seed_store(GROWTH_DOCUMENTS)
+    say(f"stored in {time.monotonic() - started:.0f}s; the same again")
+    after = store_costs(rpc, SECONDS)
+    growth = {"stored_before": stored, "documents_added": GROWTH_DOCUMENTS, "before": before, "after": after}
+    return {"store_growth": growth}
 
 
 def measure_hot_vessel(clients, token, create_call):
@@ -594,6 +677,10 @@ def targets(results):
         results["create_ten_vessels"]["c16"]["throughput_per_s"],
     )
     create_p50_ratio = ratio(results["create"]["c1"]["p50_ms"], results["echo"]["c1"]["p50_ms"])
+    growth = results["store_growth"]
+    growth_ratio = {
+        name: ratio(growth["after"][name]["p50_ms"], growth["before"][name]["p50_ms"]) for name in growth["before"]
+    }
     gateway_create, me = results["gateway_create"], results["gateway_me"]
     http_ratio = ratio(gateway_create["c16"]["throughput_per_s"], results["create"]["c16"]["throughput_per_s"])
     http_errors = gateway_create["c16"]["errors"]
@@ -616,6 +703,14 @@ def targets(results):
             "value": round(create_p50_ratio, 2),
             "target": "<= 9",
             "holds": create_p50_ratio <= 9,
+        },
+        **{
+            f"{name}_p50_with_{growth['documents_added']}_more_stored_vs_before": {
+                "value": round(value, 2),
+                "target": "<= 1.5",
+                "holds": value <= 1.5,
+            }
+            for name, value in growth_ratio.items()
         },
         "login_c16_vs_raw_bcrypt": {"value": round(login_ratio, 2), "target": ">= 0.9", "holds": login_ratio >= 0.9},
         "validate_p99_loaded_vs_idle": {"value": round(load_ratio, 2), "target": "<= 2", "holds": load_ratio <= 2},
@@ -655,6 +750,11 @@ def table(results):
     ):
         r = results[name]["c16"]
         rows.append((label, "16", r["throughput_per_s"], r["p50_ms"], r["p99_ms"], ""))
+    growth = results["store_growth"]
+    for name in growth["before"]:
+        for when, label in (("before", "now"), ("after", f"+{growth['documents_added']:,} stored")):
+            r = growth[when][name]
+            rows.append((f"{name}, {label}", "1", r["throughput_per_s"], r["p50_ms"], r["p99_ms"], ""))
     loaded = results["validate_under_login_load"]["loaded"]
     rows.append(("validate under login load", "1", loaded["throughput_per_s"], loaded["p50_ms"], loaded["p99_ms"], ""))
     flooded = results["validate_under_login_flood"]["loaded"]

@@ -24,6 +24,9 @@ RUN=$STATE/run
 LOGS=$STATE/log
 
 FERRETDB_VERSION=1.24.2
+# What make infra runs: FerretDB $FERRETDB_VERSION with infra/ferretdb/*.patch applied
+# (see that folder's README). Changing a patch changes this, so that machines rebuild.
+FERRETDB_BUILD=$FERRETDB_VERSION-shippy1
 RABBITMQ_NODE=shippy@localhost
 PG_USER=shippy
 PG_PASSWORD=shippy
@@ -325,7 +328,7 @@ nats_up() {
 build_ferretdb() {
     local bin=$1 dir=$STATE/build/ferretdb
     command -v go >/dev/null || die "MongoDB: FerretDB is built with Go, and no 'go' is on PATH"
-    log "MongoDB: building FerretDB $FERRETDB_VERSION from the Go module proxy (once; about a minute)"
+    log "MongoDB: building FerretDB $FERRETDB_BUILD from the Go module proxy and infra/ferretdb (once; about a minute)"
     rm -rf "$dir" && mkdir -p "$dir" "$(dirname "$bin")"
     (
         cd "$dir"
@@ -341,6 +344,9 @@ EOF
             go get "github.com/FerretDB/FerretDB/cmd/ferretdb@v$FERRETDB_VERSION" &&
             go mod vendor &&
             echo "v$FERRETDB_VERSION" >vendor/github.com/FerretDB/FerretDB/build/version/version.txt &&
+            for patch in "$ROOT"/infra/ferretdb/*.patch; do
+                patch -p1 -d vendor/github.com/FerretDB/FerretDB <"$patch" || exit 1
+            done &&
             GOFLAGS=-mod=vendor go build -o "$bin.tmp" github.com/FerretDB/FerretDB/cmd/ferretdb &&
             mv "$bin.tmp" "$bin"
     ) >"$LOGS/ferretdb-build.log" 2>&1 || {
@@ -369,7 +375,7 @@ mongo_up() {
         log "MongoDB: reusing the server on 127.0.0.1:27017"
         return
     fi
-    local bin=$STATE/bin/ferretdb-$FERRETDB_VERSION
+    local bin=$STATE/bin/ferretdb-$FERRETDB_BUILD
     [ -x "$bin" ] || build_ferretdb "$bin"
     # FerretDB keeps its data in PostgreSQL (database "ferretdb"): its SQLite
     # backend scans whole collections for most queries (10-65 ms a query at a
@@ -444,8 +450,8 @@ up) up ;;
 postgres-dir) pg_dir ;;
 ferretdb-bin) # the FerretDB binary (built once), for the docker-compose stand-in image
     mkdir -p "$LOGS"
-    [ -x "$STATE/bin/ferretdb-$FERRETDB_VERSION" ] || build_ferretdb "$STATE/bin/ferretdb-$FERRETDB_VERSION"
-    echo "$STATE/bin/ferretdb-$FERRETDB_VERSION"
+    [ -x "$STATE/bin/ferretdb-$FERRETDB_BUILD" ] || build_ferretdb "$STATE/bin/ferretdb-$FERRETDB_BUILD"
+    echo "$STATE/bin/ferretdb-$FERRETDB_BUILD"
     ;;
 down) down ;;
 status) status ;;

@@ -301,3 +301,18 @@ def test_the_build_context_leaves_local_state_out():
     ignored = (ROOT / ".dockerignore").read_text().split()
     for path in (".infra", ".venv", ".git", ".env"):
         assert path in ignored
+
+
+def test_every_test_runs_once_in_make_test_on_the_host_or_in_the_tests_container(services):
+    """``make test`` runs the unit tests and ``HOST_TESTS`` on the host and the
+    rest in the tests container, which leaves out exactly those (and
+    ``tests/compose``, run from the host against the stack)."""
+    left_out = {
+        argument.removeprefix("--ignore=")
+        for argument in services["tests"]["command"]
+        if argument.startswith("--ignore=")
+    } - {"tests/compose"}
+    makefile = (ROOT / "Makefile").read_text().replace("\\\n", " ")
+    host = set(next(line for line in makefile.splitlines() if line.startswith("HOST_TESTS :=")).split(":=")[1].split())
+    assert left_out == host
+    assert all((ROOT / path).is_file() for path in host)

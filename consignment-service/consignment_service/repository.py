@@ -235,13 +235,20 @@ class TransitionRepository:
         return [_transition_from(document) for document in documents]
 
     def of_many(self, consignment_ids: Sequence[str]) -> dict[str, list[Transition]]:
-        logs: dict[str, list[Transition]] = {}
-        documents = self.entries.find({"consignment_id": {"$in": list(consignment_ids)}}, {"event": 0})
-        for document in documents:
-            logs.setdefault(document["consignment_id"], []).append(_transition_from(document))
-        for entries in logs.values():
+        """Up to :data:`QUERIES_PER_READ` consignments (a default page, a single
+        one): one indexed query each. More (``get_consignments`` of a big
+        customer): one ``$in`` query, for which FerretDB uses no index and reads
+        every transition stored, still cheaper than thousands of round trips."""
+        wanted = list(dict.fromkeys(consignment_ids))
+        if len(wanted) <= QUERIES_PER_READ:
+            logs = {consignment_id: self.of(consignment_id) for consignment_id in wanted}
+            return {consignment_id: entries for consignment_id, entries in logs.items() if entries}
+        found: dict[str, list[Transition]] = {}
+        for document in self.entries.find({"consignment_id": {"$in": wanted}}, {"event": 0}):
+            found.setdefault(document["consignment_id"], []).append(_transition_from(document))
+        for entries in found.values():
             entries.sort(key=lambda transition: transition.seq)
-        return logs
+        return found
 
     def append(self, transition: Transition, event: dict[str, Any]) -> bool:
         document = {
@@ -263,6 +270,10 @@ class TransitionRepository:
         except DuplicateKeyError:
             return False
         return True
+
+
+#: The most consignments whose transitions ``of_many`` reads with a query each.
+QUERIES_PER_READ = 50
 
 
 def voyage_change_id(vessel_id: str, voyage: int, status: str) -> str:
@@ -293,18 +304,25 @@ class VoyageRepository:
             self.changes.insert_one(document)
 
     def of(self, vessel_id: str, voyage: int) -> list[VoyageChange]:
-        ids = [voyage_change_id(vessel_id, voyage, status) for status in ("departed", "arrived")]
-        return [
-            VoyageChange(
-                vessel_id=document["vessel_id"],
-                vessel_name=document["vessel_name"],
-                voyage=document["voyage"],
-                status=document["status"],
-                at=document["at"],
-                by=document["by"],
+        """One look-up by ``_id`` for a voyage that has not departed (the
+        common case), two for one that has. Not one ``$in`` query: FerretDB
+        does not use an index for ``$in``, and would read every voyage change."""
+        changes = []
+        for status in ("departed", "arrived"):
+            document = self.changes.find_one({"_id": voyage_change_id(vessel_id, voyage, status)})
+            if document is None:
+                break
+            changes.append(
+                VoyageChange(
+                    vessel_id=document["vessel_id"],
+                    vessel_name=document["vessel_name"],
+                    voyage=document["voyage"],
+                    status=document["status"],
+                    at=document["at"],
+                    by=document["by"],
+                )
             )
-            for document in self.changes.find({"_id": {"$in": ids}})
-        ]
+        return changes
 
 
 class ReconcileCheckpoint:

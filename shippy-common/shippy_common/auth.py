@@ -15,6 +15,9 @@ token becomes a user is pluggable: :class:`RpcCurrentUser` asks
 
 from __future__ import annotations
 
+import hashlib
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -97,15 +100,66 @@ class CurrentUser(DependencyProvider):
         return CallerLookup(token_in(worker_ctx.data), lambda token: self.resolve(worker_ctx, token))
 
 
+#: How long a service acts on user_service's acceptance of a token without
+#: asking again. A user deleted or demoted, or a token expired, within this
+#: window is still taken for what it was until the window ends; 5 s is the
+#: most the platform allows (``test_token_trust.py``).
+TRUST_SECONDS = 4.0
+#: The most tokens a service remembers at once (least recently used go first).
+MAX_TRUSTED_TOKENS = 10_000
+
+
+class RecentCallers:
+    """Tokens user_service accepted in the last ``seconds``, with their callers.
+
+    A token is kept only as its SHA-256 digest. Refusals are not remembered:
+    a token refused once is asked about again."""
+
+    def __init__(
+        self,
+        seconds: float = TRUST_SECONDS,
+        size: int = MAX_TRUSTED_TOKENS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.seconds, self.size, self.clock = seconds, size, clock
+        self._callers: OrderedDict[bytes, tuple[float, Caller]] = OrderedDict()
+
+    def get(self, token: str) -> Caller | None:
+        key = hashlib.sha256(token.encode()).digest()
+        found = self._callers.get(key)
+        if found is None:
+            return None
+        until, caller = found
+        if self.clock() >= until:
+            del self._callers[key]
+            return None
+        self._callers.move_to_end(key)
+        return caller
+
+    def accepted(self, token: str, caller: Caller) -> None:
+        key = hashlib.sha256(token.encode()).digest()
+        self._callers[key] = (self.clock() + self.seconds, caller)
+        self._callers.move_to_end(key)
+        while len(self._callers) > self.size:
+            self._callers.popitem(last=False)
+
+
 class RpcCurrentUser(CurrentUser):
     """Checks the token with ``user_service.validate_token``, with the deadline
-    ``rpc_timeout_seconds`` of the service's settings."""
+    ``rpc_timeout_seconds`` of the service's settings, and trusts the answer
+    for :data:`TRUST_SECONDS` (:class:`RecentCallers`): most calls of a
+    signed-in user then skip a round trip to user_service and PostgreSQL."""
 
     reply_listener = ReplyListener()
 
     def setup(self) -> None:
         self.timeout = settings_of(self.container).rpc_timeout_seconds
+        self.recent = RecentCallers()
 
     def resolve(self, worker_ctx: Any, token: str) -> Caller:
-        user_service = timed_service_proxy(worker_ctx, self.reply_listener, "user_service", self.timeout)
-        return Caller.from_profile(user_service.validate_token(token)["user"])
+        caller = self.recent.get(token)
+        if caller is None:
+            user_service = timed_service_proxy(worker_ctx, self.reply_listener, "user_service", self.timeout)
+            caller = Caller.from_profile(user_service.validate_token(token)["user"])
+            self.recent.accepted(token, caller)
+        return caller

@@ -132,18 +132,17 @@ def book(
     pause: Callable[[int], None] = jittered_pause,
 ) -> Placement:
     """Reserve room for ``load`` on the open voyage of a vessel that still has
-    it: the best-fitting one when nothing competes. A booking that loses a race
-    for a vessel tries the next one with room instead of queueing behind the
-    winner, so bookings made at once spread over the fleet; rounds repeat while
-    any vessel has room. A vessel at sea or retired has none.
+    it: the best-fitting one. Bookings of one process take turns on a vessel;
+    a booking that loses a race to another process tries the next vessel with
+    room, and rounds repeat while any vessel has room. A vessel at sea or
+    retired has none.
 
     Booking an id that holds room already is a retry: it answers the same
-    vessel and voyage if it asks for the same load, and is ``AlreadyExists`` otherwise.
+    vessel and voyage if it asks for the same load, and is ``AlreadyExists``
+    otherwise. Most bookings are an id's first, so the first write assumes so
+    and the id's history is read only when its key turns out to be taken.
     """
-    latest = ledger.latest_for(booking_id)
-    if latest is not None and latest.kind is EntryKind.BOOKING:
-        return _retry(fleet, latest, load)
-    generation = FIRST_GENERATION if latest is None else latest.generation + 1
+    generation = FIRST_GENERATION
     vessels = _fitting(fleet, load)
     for round_number in range(MAX_ROUNDS):
         any_room = False
@@ -159,11 +158,16 @@ def book(
                 if ledger.append(entry):
                     return Placement(vessel, entry.allocation.voyage)
             latest = ledger.latest_for(booking_id)
-            if latest is not None and latest.kind is EntryKind.BOOKING:  # the same id, booked concurrently
+            if latest is not None and latest.kind is EntryKind.BOOKING:  # a retry, or the same id booked concurrently
                 return _retry(fleet, latest, load)
+            if latest is not None:  # released: this is its next generation
+                generation = latest.generation + 1
         if not any_room:
             break
         pause(round_number)
+    latest = ledger.latest_for(booking_id)
+    if latest is not None and latest.kind is EntryKind.BOOKING:  # a retry of a booking its vessel has no room after
+        return _retry(fleet, latest, load)
     raise NoVesselAvailable(f"no vessel has room left for {load.containers} containers weighing {load.weight}")
 
 

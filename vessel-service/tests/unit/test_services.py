@@ -184,3 +184,19 @@ def test_only_an_admin_creates_a_vessel():
     with pytest.raises(Forbidden):
         services.create_vessel(fleet, CUSTOMER, SMALL)
     assert fleet.vessels == {}
+
+
+def test_a_retry_answers_the_vessel_it_filled():
+    fleet, ledger = InMemoryFleet(SMALL), InMemoryLedger()
+    assert book(fleet, ledger, "whole", Load(3, 300)) == SMALL
+    assert book(fleet, ledger, "whole", Load(3, 300)) == SMALL
+    assert ledger.newest(SMALL).containers_left == 0
+
+
+def test_a_released_booking_booked_again_takes_its_next_generation():
+    fleet, ledger = InMemoryFleet(SMALL), InMemoryLedger()
+    book(fleet, ledger, "again", Load(1, 10))
+    assert release(fleet, ledger, "again") is True
+    assert book(fleet, ledger, "again", Load(1, 10)) == SMALL
+    assert ledger.latest_for("again").generation == 2
+    assert ledger.newest(SMALL).containers_left == 2
