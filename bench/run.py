@@ -341,6 +341,7 @@ def measure(clients, platform):
     )
 
     results["event_lag"] = measure_event_lag(clients.rpc(token))
+    results["event_lag_under_load"] = measure_event_lag(clients.rpc(token), load=create_call)
     results.update(measure_gateway(platform, token))
     results.update(measure_store_growth(clients))
     return results
@@ -401,6 +402,19 @@ def seed_store(count):
     client.close()
 
 
+def settle_store():
+    """``VACUUM ANALYZE`` FerretDB's PostgreSQL database, as autovacuum would
+    soon after a bulk load: otherwise it runs during the rows after the seed."""
+    try:
+        connection = psycopg2.connect(ADMIN_DB.rsplit("/", 1)[0] + "/ferretdb")
+    except psycopg2.OperationalError:
+        return  # not make infra's FerretDB (MONGO_URI names another server)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("vacuum analyze")
+    connection.close()
+
+
 def measure_store_growth(clients):
     """A booking, a cancel and a first page with the store as the earlier rows
     left it, then with ``GROWTH_DOCUMENTS`` more consignments and ledger
@@ -420,7 +434,8 @@ def measure_store_growth(clients):
     say(f"storing {GROWTH_DOCUMENTS:,} more consignments and ledger entries")
     started = time.monotonic()
     seed_store(GROWTH_DOCUMENTS)
-    say(f"stored in {time.monotonic() - started:.0f}s; the same again")
+    settle_store()
+    say(f"stored (and vacuumed) in {time.monotonic() - started:.0f}s; the same again")
     after = store_costs(rpc, SECONDS)
     growth = {"stored_before": stored, "documents_added": GROWTH_DOCUMENTS, "before": before, "after": after}
     return {"store_growth": growth}
@@ -631,31 +646,62 @@ def wait_for_backlog(timeout=180):
         eventlet.sleep(0.5)
 
 
-def measure_event_lag(rpc, count=60):
-    """From create returning to the notification service having written the mail."""
+def measure_event_lag(rpc, count=60, load=None):
+    """From create returning to the notification service having written the
+    mail, for ``count`` bookings made one after the other, 50 ms apart. With
+    ``load`` (a ``create_call``), while 16 more callers create back to back;
+    ``outbox_depth_max`` is then the most consignments whose event the relay
+    had not sent yet, read every 0.5 s."""
     wait_for_backlog()
-    say(f"event lag over {count} bookings")
+    say(f"event lag over {count} bookings" + (", while 16 callers create" if load else ""))
+    consignments = pymongo.MongoClient("mongodb://127.0.0.1:27017/")["bench_consignment"]["consignments"]
+    loading, loaders, depths = [load is not None], eventlet.GreenPool(), []
+
+    def keep_creating(call):
+        while loading[0]:
+            call()
+
+    def sample_depth():
+        while loading[0]:
+            depths.append(consignments.count_documents({"outbox_pending": True}))
+            eventlet.sleep(0.5)
+
+    if load is not None:
+        for call in [load() for _ in range(16)]:
+            loaders.spawn(keep_creating, call)
+        loaders.spawn(sample_depth)
+        eventlet.sleep(1.0)
     returned = {}
     for _ in range(count):
         created = rpc.consignment_service.create_consignment(CONSIGNMENT)
         returned[created["id"]] = time.time()
         eventlet.sleep(0.05)
-    deadline = time.monotonic() + 30
-    lags = {}
+    loading[0] = False
+    loaders.waitall()
+    deadline = time.monotonic() + 60
+    lags, read = {}, set()
     while len(lags) < count and time.monotonic() < deadline:
         for path in Path(STATE / "mail").glob("*.eml"):
+            if path in read:
+                continue
+            read.add(path)
             mail = message_from_bytes(path.read_bytes(), policy=policy.default)
             consignment_id = str(mail["Subject"]).split()[1] if mail["Subject"].startswith("Consignment ") else None
             if consignment_id in returned and consignment_id not in lags:
                 lags[consignment_id] = path.stat().st_mtime - returned[consignment_id]
         eventlet.sleep(0.2)
-    if len(lags) < count:
-        raise RuntimeError(f"only {len(lags)} of {count} booking mails arrived within 30s")
-    values = list(lags.values())
+    consignments.database.client.close()
+    late = count - len(lags)
+    if late and load is None:
+        raise RuntimeError(f"only {len(lags)} of {count} booking mails arrived within 60s")
+    # Under load, a mail not there within 60 s is counted late, and as 60 s; not a failure.
+    values = list(lags.values()) + [60.0] * late
     return {
         "events": count,
+        **({"late": late} if load is not None else {}),
         "p50_ms": round(percentile(values, 0.50) * 1000, 1),
         "p99_ms": round(percentile(values, 0.99) * 1000, 1),
+        **({"outbox_depth_max": max(depths, default=0)} if load is not None else {}),
     }
 
 
@@ -672,6 +718,7 @@ def targets(results):
     flood = results["validate_under_login_flood"]
     flood_ratio = flood["loaded_p99_ms"] / flood["idle_p99_ms"]
     lag = results["event_lag"]["p99_ms"]
+    loaded_lag = results["event_lag_under_load"]["p99_ms"]
     hot_ratio = ratio(
         results["create_one_vessel"]["c16"]["throughput_per_s"],
         results["create_ten_vessels"]["c16"]["throughput_per_s"],
@@ -716,6 +763,7 @@ def targets(results):
         "validate_p99_loaded_vs_idle": {"value": round(load_ratio, 2), "target": "<= 2", "holds": load_ratio <= 2},
         "validate_p99_flood_vs_idle": {"value": round(flood_ratio, 2), "target": "<= 2", "holds": flood_ratio <= 2},
         "event_lag_p99_ms": {"value": lag, "target": "< 250", "holds": lag < 250},
+        "event_lag_p99_ms_while_16_create": {"value": loaded_lag, "target": "< 250", "holds": loaded_lag < 250},
         # A gateway target holds only if its rows had no errors; "errors" counts them.
         "gateway_create_c16_vs_rpc_create_c16": {
             "value": round(http_ratio, 2),
@@ -771,11 +819,17 @@ def table(results):
     rows.append(("raw bcrypt.checkpw (bound)", str(os.cpu_count()), results["login"]["raw_bcrypt_per_s"], "", "", ""))
     lag = results["event_lag"]
     rows.append(("event lag (create -> mail)", "1", "", lag["p50_ms"], lag["p99_ms"], ""))
+    loaded = results["event_lag_under_load"]
+    rows.append(("event lag, 16 creating", "1", "", loaded["p50_ms"], loaded["p99_ms"], ""))
     gateway_rows = (("gateway_create", "gateway POST /v1/consignments"), ("gateway_me", "gateway GET /v1/users/me"))
     for name, label in gateway_rows:
         for concurrency, r in results[name].items():
             rows.append((label, concurrency[1:], r["throughput_per_s"], r["p50_ms"], r["p99_ms"], r["errors"]))
     lines = [f"{a:<32} {b:>5} {c!s:>9} {d!s:>9} {e!s:>9} {f!s:>6}" for a, b, c, d, e, f in rows]
+    lines.append(
+        f"outbox while 16 created: at most {results['event_lag_under_load']['outbox_depth_max']}"
+        " consignments' events not yet sent (read every 0.5 s)"
+    )
     idle = results["gateway_idle_keepalive"]
     lines.append(
         f"gateway idle keep-alive: {idle['connections']} connections held {idle['hold_s']:g}s,"

@@ -21,10 +21,15 @@ class MongoOutbox:
     ``outbox_pending: true`` until the relay has published it, or parked it:
     then ``outbox_parked`` says why and when.
 
-    Pending events come created first, then transitions, each oldest first: a
+    Pending events come created first, then transitions oldest first: a
     consignment's created event is always listed before its transitions'
-    (a transition is only ever recorded after its consignment). The relay is
-    the only writer of a log entry, found by its ``event_id`` (indexed)."""
+    (a transition is only ever recorded after its consignment, and transitions
+    are read only once every pending created event is in the batch). The
+    created events come in no particular order: each is its consignment's
+    first, and unsorted the store stops reading at ``limit``, where sorted
+    FerretDB reads and sorts every pending document first (550 ms a poll with
+    4,700 pending, measured), so a backlog made every poll slower. The relay
+    is the only writer of a log entry, found by its ``event_id`` (indexed)."""
 
     def __init__(self, consignments: Collection, transitions: Collection) -> None:
         self.consignments = consignments
@@ -32,7 +37,7 @@ class MongoOutbox:
 
     def pending(self, limit: int) -> Sequence[dict[str, Any]]:
         query = {"outbox_pending": True}
-        documents = self.consignments.find(query, {"outbox": 1}).sort("created_ns", ASCENDING).limit(limit)
+        documents = self.consignments.find(query, {"outbox": 1}).limit(limit)
         events = [event for document in documents for event in document["outbox"]][:limit]
         if len(events) < limit:
             entries = self.transitions.find(query, {"event": 1}).sort("created_ns", ASCENDING)
