@@ -686,7 +686,8 @@ def measure_event_lag(rpc, count=60, load=None):
                 continue
             read.add(path)
             mail = message_from_bytes(path.read_bytes(), policy=policy.default)
-            consignment_id = str(mail["Subject"]).split()[1] if mail["Subject"].startswith("Consignment ") else None
+            subject = str(mail["Subject"]).strip()  # a long subject is folded, and read back with a leading space
+            consignment_id = subject.split()[1] if subject.startswith("Consignment ") else None
             if consignment_id in returned and consignment_id not in lags:
                 lags[consignment_id] = path.stat().st_mtime - returned[consignment_id]
         eventlet.sleep(0.2)
