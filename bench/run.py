@@ -52,6 +52,8 @@ BCRYPT_COST = 12
 FLOOD_CALLERS = 500
 # The store-growth rows: how many consignments, and ledger entries, are added between them.
 GROWTH_DOCUMENTS = int(os.environ.get("BENCH_GROWTH_DOCUMENTS", "100000"))
+# The customer whose first page those rows read has this many consignments, before and after.
+PAGE_READER_CONSIGNMENTS = 100
 # A login refused as Busy ("busy, retry") is retried after this long by the
 # login rows' callers, as a client that heeds the answer would; the flood row's
 # callers retry at once.
@@ -347,15 +349,17 @@ def measure(clients, platform):
     return results
 
 
-def store_costs(rpc, seconds):
-    """p50 of a booking, a cancel (of one of those bookings) and a customer's
-    first page (50), each called back to back at concurrency 1."""
-    service = rpc.consignment_service
+def store_costs(booker, reader, seconds):
+    """p50 of a booking and a cancel (of one of those bookings) by ``booker``,
+    and of ``reader``'s first page (50 of its ``PAGE_READER_CONSIGNMENTS``),
+    each called back to back at concurrency 1."""
+    service = booker.consignment_service
     booked = []
     rows = {"book": run_load(lambda: lambda: booked.append(service.create_consignment(CONSIGNMENT)["id"]), 1, seconds)}
     to_cancel = iter(booked)
     rows["cancel"] = run_load(lambda: lambda: service.cancel_consignment(next(to_cancel)), 1, seconds / 2, warmup=0.5)
-    rows["first_page"] = run_load(lambda: lambda: service.list_consignments({"limit": 50}), 1, seconds)
+    list_page = reader.consignment_service.list_consignments
+    rows["first_page"] = run_load(lambda: lambda: list_page({"limit": 50}), 1, seconds)
     return rows
 
 
@@ -420,11 +424,16 @@ def measure_store_growth(clients):
     left it, then with ``GROWTH_DOCUMENTS`` more consignments and ledger
     entries stored. A customer of its own, so that its page is its own."""
     password = "bench password 123"
-    email = f"growth-{uuid.uuid4().hex[:8]}@example.com"
-    clients.rpc().user_service.create({"name": "Growth", "company": "G", "email": email, "password": password})
-    rpc = clients.rpc(clients.rpc().user_service.auth(email, password)["token"])
+    customers = []
+    for name in ("Growth", "Reader"):
+        email = f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.com"
+        clients.rpc().user_service.create({"name": name, "company": "G", "email": email, "password": password})
+        customers.append(clients.rpc(clients.rpc().user_service.auth(email, password)["token"]))
+    booker, reader = customers
+    for _ in range(PAGE_READER_CONSIGNMENTS):  # a first page of a customer whose own list does not grow
+        reader.consignment_service.create_consignment(CONSIGNMENT)
     say(f"a booking, a cancel and a first page, now ({SECONDS:g}s each)")
-    before = store_costs(rpc, SECONDS)
+    before = store_costs(booker, reader, SECONDS)
     client = pymongo.MongoClient("mongodb://127.0.0.1:27017/")
     stored = {
         "consignments": client.bench_consignment.consignments.count_documents({}),
@@ -436,7 +445,7 @@ def measure_store_growth(clients):
     seed_store(GROWTH_DOCUMENTS)
     settle_store()
     say(f"stored (and vacuumed) in {time.monotonic() - started:.0f}s; the same again")
-    after = store_costs(rpc, SECONDS)
+    after = store_costs(booker, reader, SECONDS)
     growth = {"stored_before": stored, "documents_added": GROWTH_DOCUMENTS, "before": before, "after": after}
     return {"store_growth": growth}
 
