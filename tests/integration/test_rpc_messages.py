@@ -74,8 +74,9 @@ def test_a_call_whose_caller_gave_up_is_not_run(platform, raw_rpc, rpc_client, m
 def test_an_unexpected_error_reaches_the_caller_as_an_internal_error_without_internals(
     platform, rpc_client, mongo_database, caplog
 ):
+    # vessel002's first ledger entry, broken: the booking reads it and fails.
     mongo_database.vessel_ledger.insert_one(
-        {"_id": "vessel002:000000000999", "vessel_id": "vessel002", "seq": 999, "kind": "booking", "note": "s3cret"}
+        {"_id": "vessel002:000000000000", "vessel_id": "vessel002", "seq": 0, "kind": "booking", "note": "s3cret"}
     )
     with pytest.raises(InternalError) as error:
         rpc_client().vessel_service.book({"booking_id": "b1", "containers": 1, "weight": 1})
