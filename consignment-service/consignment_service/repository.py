@@ -312,17 +312,19 @@ class VoyageRepository:
             document = self.changes.find_one({"_id": voyage_change_id(vessel_id, voyage, status)})
             if document is None:
                 break
-            changes.append(
-                VoyageChange(
-                    vessel_id=document["vessel_id"],
-                    vessel_name=document["vessel_name"],
-                    voyage=document["voyage"],
-                    status=document["status"],
-                    at=document["at"],
-                    by=document["by"],
-                )
-            )
+            changes.append(_voyage_change_from(document))
         return changes
+
+
+def _voyage_change_from(document: dict[str, Any]) -> VoyageChange:
+    return VoyageChange(
+        vessel_id=document["vessel_id"],
+        vessel_name=document["vessel_name"],
+        voyage=document["voyage"],
+        status=document["status"],
+        at=document["at"],
+        by=document["by"],
+    )
 
 
 class ReconcileCheckpoint:

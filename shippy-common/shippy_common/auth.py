@@ -125,7 +125,7 @@ class RecentCallers:
         self._callers: OrderedDict[bytes, tuple[float, Caller]] = OrderedDict()
 
     def get(self, token: str) -> Caller | None:
-        key = hashlib.sha256(token.encode()).digest()
+        key = _digest(token)
         found = self._callers.get(key)
         if found is None:
             return None
@@ -137,11 +137,15 @@ class RecentCallers:
         return caller
 
     def accepted(self, token: str, caller: Caller) -> None:
-        key = hashlib.sha256(token.encode()).digest()
+        key = _digest(token)
         self._callers[key] = (self.clock() + self.seconds, caller)
         self._callers.move_to_end(key)
         while len(self._callers) > self.size:
             self._callers.popitem(last=False)
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
 
 
 class RpcCurrentUser(CurrentUser):

@@ -235,8 +235,7 @@ class VesselLedger:
         return allocation
 
     def _entry_at(self, vessel_id: str, seq: int) -> dict[str, Any] | None:
-        document: dict[str, Any] | None = self.entries.find_one({"_id": _entry_id(vessel_id, seq)})
-        return document
+        return self.entries.find_one({"_id": _entry_id(vessel_id, seq)})
 
     def writing(self, vessel_id: str) -> threading.Lock:
         return self.turns.turn(vessel_id)
