@@ -12,6 +12,12 @@
 - A call whose caller's deadline (context data :data:`DEADLINE_CONTEXT_KEY`,
   Unix seconds) has passed is dropped unrun: the caller gave up on it, so any
   work it did would belong to nobody.
+- An answer RabbitMQ cannot take because the broker went away (restarted,
+  unreachable past nameko's publish retries) is logged and given up, and the
+  call is not acknowledged: the broker gives it again once the service has
+  reconnected, and the caller's retry or the redelivery is answered then
+  (bookings are idempotent by id). nameko 2.14 lets that error out of the
+  worker, which stops the whole service.
 - An unexpected exception reaches the caller as :class:`InternalError` with a
   correlation id that finds it in the service's log; nothing from a driver
   (SQL, parameters, document contents) crosses to a client.
@@ -34,7 +40,9 @@ from functools import partial
 from typing import Any
 
 import eventlet
+from amqp.exceptions import ConnectionError as AmqpConnectionError
 from kombu import Queue, binding
+from kombu.exceptions import OperationalError
 from nameko.exceptions import IncorrectSignature, MalformedRequest, MethodNotFound, UnknownService
 from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer
@@ -56,6 +64,9 @@ MESSAGE_ID_CONTEXT_KEY = "message_id"
 MAX_CALL_BYTES = 8 * 1024 * 1024
 ACCEPTED_CONTENT_TYPE = "application/json"
 MAX_PROPERTY_LENGTH = 255
+
+#: What publishing raises when RabbitMQ is not there (after kombu's retries).
+BROKER_AWAY = (OperationalError, AmqpConnectionError, OSError)
 
 #: Errors raised on purpose (ours, and nameko's refusals of a well-formed call): no internals in them.
 _PASSED_THROUGH = (ShippyError, MalformedRequest, IncorrectSignature, MethodNotFound)
@@ -206,7 +217,18 @@ class GuardedRpc(Rpc):
                 raise InternalError(f"internal error; quote {correlation_id} to an operator") from None
             except InternalError as exc:
                 exc_info = (type(exc), exc, exc.__traceback__)
-        return super().handle_result(message, worker_ctx, result, exc_info)
+        try:
+            return super().handle_result(message, worker_ctx, result, exc_info)
+        except BROKER_AWAY as exc:
+            log.warning(
+                "the answer to %s %s was not sent, RabbitMQ is away (%s); the call is left to be delivered again",
+                worker_ctx.entrypoint.method_name,
+                worker_ctx.call_id,
+                type(exc).__name__,
+            )
+            # Acknowledges only on a live channel: on the lost one, RabbitMQ already took the call back.
+            self.rpc_consumer.queue_consumer.ack_message(message)
+            return result, exc_info
 
 
 rpc = GuardedRpc.decorator

@@ -2,12 +2,16 @@
 
 import uuid
 from types import SimpleNamespace
+from unittest.mock import Mock
 
 import pytest
+from kombu.exceptions import OperationalError
 
 from shippy_common.rpc import (
     DEADLINE_CONTEXT_KEY,
     MAX_PROPERTY_LENGTH,
+    GuardedQueueConsumer,
+    GuardedRpc,
     malformed_body_reason,
     past_deadline,
     unanswerable_reason,
@@ -69,3 +73,22 @@ def test_args_and_kwargs_are_a_call():
 )
 def test_only_a_numeric_deadline_in_the_past_is_late(deadline, late):
     assert past_deadline({DEADLINE_CONTEXT_KEY: deadline}, now=lambda: 100.0) is late
+
+
+def test_an_answer_the_broker_cannot_take_leaves_the_call_to_the_broker_and_the_service_running(caplog):
+    """A RabbitMQ restart mid-call: the reply's publish fails after kombu's retries. The
+    worker ends normally (nameko would stop the service), and the call, unacknowledged on
+    its lost channel, is RabbitMQ's to deliver again."""
+    entrypoint = GuardedRpc()
+    entrypoint.container = SimpleNamespace(config={})
+    entrypoint.rpc_consumer = SimpleNamespace(
+        handle_result=Mock(side_effect=OperationalError("[Errno 111] ECONNREFUSED")),
+        queue_consumer=GuardedQueueConsumer(),
+    )
+    lost_channel = SimpleNamespace(connection=None)
+    call = SimpleNamespace(channel=lost_channel, ack=Mock(), properties={"correlation_id": "c1"})
+    worker_ctx = SimpleNamespace(entrypoint=SimpleNamespace(method_name="book"), call_id="vessel_service.book.1")
+
+    assert entrypoint.handle_result(call, worker_ctx, {"id": "b1"}, None) == ({"id": "b1"}, None)
+    call.ack.assert_not_called()
+    assert "the answer to book vessel_service.book.1 was not sent, RabbitMQ is away" in caplog.text
