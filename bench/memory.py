@@ -30,8 +30,21 @@ def resident(pid):
 
 
 def running(platform):
-    """(name, pid) of each of ``platform``'s processes still running."""
-    return [(name, process.pid) for name, process, _ in platform.processes if process.poll() is None]
+    """(name, pid) of each of ``platform``'s processes still running, and of their
+    children (user-service's logins process): ``user/1``, ..."""
+    found = []
+    for name, process, _ in platform.processes:
+        if process.poll() is None:
+            found.append((name, process.pid))
+            found.extend((f"{name}/{n}", child) for n, child in enumerate(children(process.pid), 1))
+    return found
+
+
+def children(pid):
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 def peaks(platform):

@@ -4,17 +4,31 @@ Compared with a bare ``nameko run`` it waits, with backoff and a log line per
 attempt, until the broker and stores the service needs answer, so the start
 order of a platform never matters; and it turns a bad configuration into one
 line on stderr instead of a traceback.
+
+A service may run some of its calls in companion processes (``companions``):
+started beside it, stopped with it (SIGTERM is passed on), and gone with it
+even when it is killed (the kernel signals them). When a companion exits on its
+own, the service stops too, exit status 1, so that whatever restarts it (the
+container's restart policy, ``infra/respawn``) starts the whole again.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 log = logging.getLogger("shippy.runner")
+
+#: Set for a companion process: the pid of the service that started it, and the
+#: pipe on which it says it is ready (the service is ready only after its companions).
+PARENT_PID_ENV = "SHIPPY_PARENT_PID"
+READY_FD_ENV = "SHIPPY_READY_FD"
+#: Seconds a companion has, after SIGTERM, to finish its calls before it is killed.
+COMPANION_STOP_SECONDS = 8
 
 
 def _import(path: str) -> type:
@@ -22,9 +36,20 @@ def _import(path: str) -> type:
     return getattr(importlib.import_module(module_name), attr)
 
 
-def run_service(service_path: str, config_file: Path, waits_for: Sequence[str]) -> None:
+def run_service(
+    service_path: str,
+    config_file: Path,
+    waits_for: Sequence[str],
+    companions: Sequence[Sequence[str]] = (),
+    niceness: int = 0,
+) -> None:
     """Run ``module:Class`` with ``config_file`` until SIGTERM or Ctrl-C. Its
-    ``settings_type`` is built once, here, and carries ``log_level`` (``LOG_LEVEL``)."""
+    ``settings_type`` is built once, here, and carries ``log_level`` (``LOG_LEVEL``).
+    ``companions``: commands of processes to run beside it (see the module's docstring);
+    ``niceness``: added to the process's nice value first (a lower CPU priority)."""
+    ready_fd = _die_with_parent()
+    if niceness:
+        os.nice(niceness)
     import eventlet
 
     eventlet.monkey_patch()
@@ -49,35 +74,101 @@ def run_service(service_path: str, config_file: Path, waits_for: Sequence[str]) 
     try:
         for server in servers:
             wait_for(server)
-        _run_until_stopped(service_cls, config)
+        companion_exited = _run_until_stopped(service_cls, config, companions, ready_fd)
     except KeyboardInterrupt:
-        pass
+        companion_exited = False
     log.info("%s stopped", service_cls.name)
+    if companion_exited:
+        sys.exit(1)
 
 
-def _run_until_stopped(service_cls: type, config: dict) -> None:
+def _die_with_parent() -> int | None:
+    """In a companion: have the kernel send SIGTERM when the service that started it
+    dies (even by SIGKILL), and stop now if that happened already. The pipe to say
+    it is ready on, in a companion."""
+    parent = os.environ.pop(PARENT_PID_ENV, None)
+    ready_fd = os.environ.pop(READY_FD_ENV, None)
+    if parent is None:
+        return None
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if str(os.getppid()) != parent:
+        sys.exit(0)
+    return int(ready_fd) if ready_fd else None
+
+
+def _run_until_stopped(
+    service_cls: type, config: dict, companions: Sequence[Sequence[str]] = (), ready_fd: int | None = None
+) -> bool:
     """nameko's own run loop (``nameko.cli.run.run``), plus a log line once
-    the service's queues are consumed, i.e. once it is ready for calls."""
+    the service's queues are consumed, i.e. once it is ready for calls, and the
+    companions' lives. Whether it stopped because a companion exited."""
     import errno
     import signal
 
     import eventlet
+    from eventlet.green import os as green_os
+    from eventlet.green import subprocess
     from nameko.runners import ServiceRunner
 
     runner = ServiceRunner(config)
     runner.add_service(service_cls)
+    children: list[subprocess.Popen] = []
+    stopping: list[str] = []  # why, once stopping
+
+    def stop(why: str) -> None:
+        if stopping:
+            return
+        stopping.append(why)
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        runner.stop()
+
+    def watch(child: subprocess.Popen, command: Sequence[str]) -> None:
+        status = child.wait()
+        if not stopping:
+            log.error(
+                "%s exited (status %s); stopping %s to be started again whole", command[-1], status, service_cls.name
+            )
+            stop("companion")
+
     # Signal handlers run outside the hub and cannot use eventlet primitives.
-    signal.signal(signal.SIGTERM, lambda signum, frame: eventlet.spawn_n(runner.stop))
+    signal.signal(signal.SIGTERM, lambda signum, frame: eventlet.spawn_n(stop, "SIGTERM"))
     log.info("starting %s", service_cls.name)
+    for command in companions:
+        read_end, write_end = os.pipe()
+        env = {**os.environ, PARENT_PID_ENV: str(os.getpid()), READY_FD_ENV: str(write_end)}
+        child = subprocess.Popen(list(command), env=env, pass_fds=(write_end,))
+        os.close(write_end)
+        children.append(child)
+        eventlet.spawn_n(watch, child, command)
+        if not green_os.read(read_end, 1):  # closed unwritten: the companion exited
+            os.close(read_end)
+            raise SystemExit(f"{service_cls.name}: {command[-1]} exited before it was ready")
+        os.close(read_end)
     runner.start()
+    if ready_fd is not None:
+        os.write(ready_fd, b"1")
+        os.close(ready_fd)
     log.info("%s is ready", service_cls.name)
     waiter = eventlet.spawn(runner.wait)
     while True:
         try:
             waiter.wait()
-            return
+            break
         except OSError as exc:
             if exc.errno != errno.EINTR:
                 raise
         except KeyboardInterrupt:
-            runner.stop()
+            stop("interrupted")
+    for child in children:
+        try:
+            child.wait(timeout=COMPANION_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+    return stopping == ["companion"]

@@ -32,7 +32,7 @@ def _page(page: UserPage) -> dict[str, Any]:
     return {"items": [user.public() for user in page.items], "next_cursor": page.next_cursor}
 
 
-class UserService:
+class _UserServiceParts:
     name = "user_service"
     settings_type = UserSettings
 
@@ -41,7 +41,12 @@ class UserService:
     tokens = Tokens()
     current_user = LocalCurrentUser()
     calls = CallLog()
-    health = HealthCheck("rabbitmq", "postgres")
+
+
+class UserLogins(_UserServiceParts):
+    """Registering and logging in: the calls that wait for bcrypt. ``user-service``
+    runs them in a companion process at a lower CPU priority (``user_service.logins``):
+    a flood of logins, refused or not, then takes CPU from nothing else."""
 
     @slow_rpc(expected_exceptions=(ValidationError, AlreadyExists, Busy), sensitive_arguments=("user.password",))
     def create(self, user: Any) -> dict[str, Any]:
@@ -53,6 +58,12 @@ class UserService:
         credentials = parse(LogIn, {"email": email, "password": password}, name="credentials").to_domain()
         issued = services.authenticate(self.users, self.passwords, self.tokens, credentials)
         return {"token": issued.token, "expires_at": issued.expires_at}
+
+
+class UserAccounts(_UserServiceParts):
+    """Token checks and reads of accounts: every call but the bcrypt ones, and the health check."""
+
+    health = HealthCheck("rabbitmq", "postgres")
 
     @rpc(expected_exceptions=(InvalidToken,), sensitive_arguments=("token",))
     def validate_token(self, token: Any) -> dict[str, Any]:
@@ -74,3 +85,8 @@ class UserService:
     @http("GET", "/health")
     def health_check(self, request: Request) -> Response:
         return self.health.response()
+
+
+class UserService(UserAccounts, UserLogins):
+    """Every call of user_service in one process (what the tests start); ``user-service``
+    runs the same calls as ``UserAccounts`` and its companion ``UserLogins``."""
