@@ -111,7 +111,8 @@ class Platform:
     def reset_stores(self):
         shutil.rmtree(STATE, ignore_errors=True)
         self.logs.mkdir(parents=True)
-        api = ManagementApi("http://127.0.0.1:15672", *RABBITMQ_ADMIN)
+        # Deleting the last run's vhost (its hundreds of reply queues) can take RabbitMQ well over 10 s.
+        api = ManagementApi("http://127.0.0.1:15672", *RABBITMQ_ADMIN, timeout=120)
         api.request("DELETE", "vhosts", VHOST, missing_ok=True)
         api.request("PUT", "vhosts", VHOST, body={})
         api.request("PUT", "permissions", VHOST, api.user, body={"configure": ".*", "write": ".*", "read": ".*"})

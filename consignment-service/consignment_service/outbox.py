@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
 
@@ -44,9 +44,16 @@ class MongoOutbox:
             events += [entry["event"] for entry in entries.limit(limit - len(events))]
         return events
 
-    def mark_sent(self, event: dict[str, Any]) -> None:
-        # One event per document, so its document is done once it is sent.
-        self._update(event, {"outbox_pending": False})
+    def mark_sent(self, events: Sequence[dict[str, Any]]) -> None:
+        """One event per document, so its document is done once it is sent: one
+        bulk write per collection, each update by an indexed equality."""
+        sent = {"$set": {"outbox_pending": False}}
+        created = [UpdateOne(self._created_filter(e), sent) for e in events if e.get("type") == CONSIGNMENT_CREATED]
+        changes = [UpdateOne(self._change_filter(e), sent) for e in events if e.get("type") != CONSIGNMENT_CREATED]
+        if created:
+            self.consignments.bulk_write(created, ordered=False)
+        if changes:
+            self.transitions.bulk_write(changes, ordered=False)
 
     def park(self, event: dict[str, Any], reason: str) -> None:
         """Keep the document's event for an operator, no longer pending, with why."""
@@ -55,9 +62,17 @@ class MongoOutbox:
 
     def _update(self, event: dict[str, Any], changes: dict[str, Any]) -> None:
         if event.get("type") == CONSIGNMENT_CREATED:
-            self.consignments.update_one({"_id": event["aggregate_id"]}, {"$set": changes})
+            self.consignments.update_one(self._created_filter(event), {"$set": changes})
         else:
-            self.transitions.update_one({"event_id": event["id"]}, {"$set": changes})
+            self.transitions.update_one(self._change_filter(event), {"$set": changes})
+
+    @staticmethod
+    def _created_filter(event: dict[str, Any]) -> dict[str, Any]:
+        return {"_id": event["aggregate_id"]}
+
+    @staticmethod
+    def _change_filter(event: dict[str, Any]) -> dict[str, Any]:
+        return {"event_id": event["id"]}
 
 
 def outbox_of(database: Database) -> MongoOutbox:

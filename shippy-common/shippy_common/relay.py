@@ -71,7 +71,9 @@ class Outbox(Protocol):
         """Up to ``limit`` events neither published nor parked, oldest first
         (so in order per aggregate)."""
 
-    def mark_sent(self, event: dict[str, Any]) -> None: ...
+    def mark_sent(self, events: Sequence[dict[str, Any]]) -> None:
+        """Take ``events``, all published, out of ``pending``: in one round trip to
+        the store (a relay marks what it sent of a batch once, not event by event)."""
 
     def park(self, event: dict[str, Any], reason: str) -> None:
         """Keep ``event`` for an operator, with ``reason``, out of ``pending``."""
@@ -119,16 +121,22 @@ class OutboxRelay:
         no event overtakes an earlier one of its aggregate, unless that event
         is parked for good."""
         events = await asyncio.to_thread(self.outbox.pending, limit)
-        for event in events:
-            try:
-                await self.publish(js, event)
-            except Exception as exc:
-                if not is_event_fault(exc):
-                    raise
-                await self._failed(event, exc)
-                continue
-            await asyncio.to_thread(self.outbox.mark_sent, event)
-            self.failures.pop(str(event.get("id")), None)
+        published: list[dict[str, Any]] = []
+        try:
+            for event in events:
+                try:
+                    await self.publish(js, event)
+                except Exception as exc:
+                    if not is_event_fault(exc):
+                        raise
+                    await self._failed(event, exc)
+                    continue
+                published.append(event)
+                self.failures.pop(str(event.get("id")), None)
+        finally:
+            # Marked even when a later one failed; unmarked (the relay died), JetStream drops the copy.
+            if published:
+                await asyncio.to_thread(self.outbox.mark_sent, published)
         return len(events)
 
     async def _failed(self, event: dict[str, Any], exc: Exception) -> None:

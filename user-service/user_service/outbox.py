@@ -24,11 +24,10 @@ class PostgresOutbox:
             )
             return list(session.scalars(query.order_by(OutboxRecord.seq).limit(limit)))
 
-    def mark_sent(self, event: dict[str, Any]) -> None:
+    def mark_sent(self, events: Sequence[dict[str, Any]]) -> None:
+        ids = [uuid.UUID(event["id"]) for event in events]
         with Session(self.engine) as session, session.begin():
-            session.execute(
-                update(OutboxRecord).where(OutboxRecord.id == uuid.UUID(event["id"])).values(published_at=func.now())
-            )
+            session.execute(update(OutboxRecord).where(OutboxRecord.id.in_(ids)).values(published_at=func.now()))
 
     def park(self, event: dict[str, Any], reason: str) -> None:
         """Keep the event for an operator (never deleted), out of ``pending``."""

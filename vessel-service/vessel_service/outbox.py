@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, UpdateOne
 from pymongo.collection import Collection
 
 from shippy_common.envelope import VESSEL_ARRIVED, VESSEL_DEPARTED
@@ -32,8 +32,10 @@ class VesselOutbox:
         documents = self.entries.find(query, {"event": 1}).sort([("at", ASCENDING), ("_id", ASCENDING)]).limit(limit)
         return [document["event"] for document in documents]
 
-    def mark_sent(self, event: dict[str, Any]) -> None:
-        self.entries.update_one({"key": entry_key(event)}, {"$set": {"outbox_pending": False}})
+    def mark_sent(self, events: Sequence[dict[str, Any]]) -> None:
+        """One bulk write, each update by the entry's unique (indexed) key."""
+        sent = {"$set": {"outbox_pending": False}}
+        self.entries.bulk_write([UpdateOne({"key": entry_key(event)}, sent) for event in events], ordered=False)
 
     def park(self, event: dict[str, Any], reason: str) -> None:
         """Keep the entry's event for an operator, no longer pending, with why."""

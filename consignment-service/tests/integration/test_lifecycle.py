@@ -258,7 +258,7 @@ def test_the_outbox_lists_created_events_first_then_transitions_and_marks_each_o
     )
     assert [e["id"] for e in outbox.pending(10)] == [created["id"], cancelled["id"]]
     assert [e["id"] for e in outbox.pending(1)] == [created["id"]]
-    outbox.mark_sent(created)
+    outbox.mark_sent([created])
     assert [e["id"] for e in outbox.pending(10)] == [cancelled["id"]]
     outbox.park(cancelled, "too big")
     assert outbox.pending(10) == []

@@ -21,14 +21,16 @@ class FakeOutbox:
     def __init__(self, events):
         self.events = list(events)
         self.sent = []
+        self.marks = []  # the events of each mark_sent call, one round trip each
         self.parked = {}
 
     def pending(self, limit):
         done = {*self.sent, *self.parked}
         return [e for e in self.events if e["id"] not in done][:limit]
 
-    def mark_sent(self, event):
-        self.sent.append(event["id"])
+    def mark_sent(self, events):
+        self.marks.append([event["id"] for event in events])
+        self.sent.extend(event["id"] for event in events)
 
     def park(self, event, reason):
         self.parked[event["id"]] = reason
@@ -148,6 +150,17 @@ def test_attempts_are_counted_per_event_and_forgotten_once_it_is_sent():
     assert outbox.parked == {}
     assert outbox.sent == [event["id"]]
     assert relay.failures == {}
+
+
+def test_a_batch_is_marked_sent_in_one_round_trip_and_what_went_out_before_a_failure_too():
+    batch = events("a", "b", "c", "d")
+    outbox = FakeOutbox(batch)
+    relay = relay_of(outbox, max_attempts=3)
+    relay_rounds(relay, FakeJetStream({"c": [ConnectionClosedError()]}), rounds=1)
+    assert outbox.marks == [[batch[0]["id"], batch[1]["id"]]], "a and b out, marked together; c and d still pending"
+
+    relay_rounds(relay, FakeJetStream({}), rounds=1)
+    assert outbox.marks[1:] == [[batch[2]["id"], batch[3]["id"]]]
 
 
 def relay_config(**changes):

@@ -220,7 +220,7 @@ def test_a_departure_and_an_arrival_record_their_events_in_the_outbox(empty_flee
     document = mongo_database.vessel_ledger.find_one({"key": "departure/ship/1"})
     assert (document["outbox_pending"], document["event"]) == (True, departed)
 
-    outbox.mark_sent(departed)
+    outbox.mark_sent([departed])
     assert outbox.pending(10) == [arrived]
     outbox.park(arrived, "refused by JetStream")
     assert outbox.pending(10) == []
