@@ -12,6 +12,8 @@ from pathlib import Path
 
 import eventlet
 
+from shippy_common.testing.processes import children
+
 
 def resident(pid):
     """(VmRSS, VmHWM) of ``pid`` in MiB, or None if it has exited (a zombie has neither)."""
@@ -38,13 +40,6 @@ def running(platform):
             found.append((name, process.pid))
             found.extend((f"{name}/{n}", child) for n, child in enumerate(children(process.pid), 1))
     return found
-
-
-def children(pid):
-    try:
-        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
 
 
 def peaks(platform):

@@ -7,12 +7,21 @@ import signal
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from shippy_common.testing.waits import eventually
 
 
 class ProcessExited(AssertionError):
     pass
+
+
+def children(pid: int) -> list[int]:
+    """The pids of ``pid``'s child processes (Linux's ``/proc``); none once it is gone."""
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 class RunningProcess:

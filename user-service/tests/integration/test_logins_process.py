@@ -10,19 +10,13 @@ from pathlib import Path
 import pytest
 
 from shippy_common.testing.net import free_port
+from shippy_common.testing.processes import children
 from shippy_common.testing.waits import eventually
 from user_service.main import LOGINS_NICENESS
 from user_service.testing import JWT_SECRET
 
 USER_SERVICE = str(Path(sys.executable).with_name("user-service"))
 PASSWORD = "a password of the logins test"
-
-
-def children(pid):
-    try:
-        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except FileNotFoundError:
-        return []
 
 
 def niceness(pid):
