@@ -154,7 +154,10 @@ def _run_until_stopped(
     if ready_fd is not None:
         os.write(ready_fd, b"1")
         os.close(ready_fd)
-    log.info("%s is ready", service_cls.name)
+        # Not "<name> is ready": that line says the whole service is, and its own process says it last.
+        log.info("%s companion is ready", service_cls.name)
+    else:
+        log.info("%s is ready", service_cls.name)
     waiter = eventlet.spawn(runner.wait)
     while True:
         try:

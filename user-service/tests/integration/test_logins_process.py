@@ -44,7 +44,8 @@ def user_service(start_process, rabbit_config, database_url):
             "USER_HTTP_ADDRESS": f"127.0.0.1:{free_port()}",
         },
     )
-    service.wait_for_output("user_service is ready", times=2)  # the companion, then the service
+    service.wait_for_output("user_service is ready")  # said once the companion is ready too
+    assert "user_service companion is ready" in service.output
     (logins,) = children(service.process.pid)
     return service, logins
 
