@@ -12,12 +12,13 @@
 - A call whose caller's deadline (context data :data:`DEADLINE_CONTEXT_KEY`,
   Unix seconds) has passed is dropped unrun: the caller gave up on it, so any
   work it did would belong to nobody.
-- An answer RabbitMQ cannot take because the broker went away (restarted,
-  unreachable past nameko's publish retries) is logged and given up, and the
-  call is not acknowledged: the broker gives it again once the service has
-  reconnected, and the caller's retry or the redelivery is answered then
-  (bookings are idempotent by id). nameko 2.14 lets that error out of the
-  worker, which stops the whole service.
+- An answer or acknowledgement RabbitMQ cannot take because the broker went
+  away (restarted, unreachable past nameko's publish retries, or the socket
+  reset under the write) is logged and given up, and the call is left
+  unacknowledged: the broker gives it again once the service has reconnected,
+  and the caller's retry or the redelivery is answered then (bookings are
+  idempotent by id). nameko 2.14 lets those errors out of the worker, which
+  stops the whole service.
 - An unexpected exception reaches the caller as :class:`InternalError` with a
   correlation id that finds it in the service's log; nothing from a driver
   (SQL, parameters, document contents) crosses to a client.
@@ -121,6 +122,24 @@ class GuardedQueueConsumer(QueueConsumer):
             )
         return consumers
 
+    def ack_message(self, message: Any) -> None:
+        """Acknowledge ``message``, or leave it to RabbitMQ when its connection just died.
+
+        nameko skips a channel already closed, but the socket can die first (the broker
+        restarted): the write then raises a plain ``OSError`` that nameko lets out of the
+        worker, and a worker's error stops the whole service. RabbitMQ takes back every
+        unacknowledged message of a lost connection and delivers it again."""
+        try:
+            super().ack_message(message)
+        except BROKER_AWAY as exc:
+            _left_to_broker(message, exc)
+
+    def requeue_message(self, message: Any) -> None:
+        try:
+            super().requeue_message(message)
+        except BROKER_AWAY as exc:
+            _left_to_broker(message, exc)
+
     def _drop(self, message: Any, reason: str) -> None:
         log.warning("dropped a message on %s: %s", _routing_key(message), reason)
         self.ack_message(message)
@@ -159,6 +178,11 @@ class GuardedQueueConsumer(QueueConsumer):
             self.ack_message(message)
             return
         self.handle_message(provider, body, message)
+
+
+def _left_to_broker(message: Any, exc: BaseException) -> None:
+    why = type(exc).__name__
+    log.warning("a message on %s is left to RabbitMQ, its connection is lost (%s)", _routing_key(message), why)
 
 
 def _routing_key(message: Any) -> str:

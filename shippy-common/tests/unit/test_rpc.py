@@ -92,3 +92,41 @@ def test_an_answer_the_broker_cannot_take_leaves_the_call_to_the_broker_and_the_
     assert entrypoint.handle_result(call, worker_ctx, {"id": "b1"}, None) == ({"id": "b1"}, None)
     call.ack.assert_not_called()
     assert "the answer to book vessel_service.book.1 was not sent, RabbitMQ is away" in caplog.text
+
+
+def test_an_acknowledgement_whose_socket_was_reset_leaves_the_call_to_the_broker_and_the_service_running(caplog):
+    """The broker restarted while a call was answered: the channel still looks open, but
+    writing the acknowledgement resets (a plain ``OSError``, which nameko does not catch).
+    The worker ends normally; RabbitMQ delivers the unacknowledged call again."""
+    queue_consumer = GuardedQueueConsumer()
+    entrypoint = GuardedRpc()
+    entrypoint.container = SimpleNamespace(config={})
+
+    def answer_then_acknowledge(message, result, exc_info):
+        queue_consumer.ack_message(message)
+        return result, exc_info
+
+    entrypoint.rpc_consumer = SimpleNamespace(handle_result=answer_then_acknowledge, queue_consumer=queue_consumer)
+    open_looking_channel = SimpleNamespace(connection=object())
+    call = SimpleNamespace(
+        channel=open_looking_channel,
+        ack=Mock(side_effect=ConnectionResetError(104, "Connection reset by peer")),
+        properties={"correlation_id": "c1"},
+        delivery_info={"routing_key": "vessel_service.book"},
+    )
+    worker_ctx = SimpleNamespace(entrypoint=SimpleNamespace(method_name="book"), call_id="vessel_service.book.1")
+
+    assert entrypoint.handle_result(call, worker_ctx, {"id": "b1"}, None) == ({"id": "b1"}, None)
+    call.ack.assert_called_once()
+    left = "a message on vessel_service.book is left to RabbitMQ, its connection is lost (ConnectionResetError)"
+    assert left in caplog.text
+
+
+def test_a_requeue_whose_socket_was_reset_is_left_to_the_broker():
+    call = SimpleNamespace(
+        channel=SimpleNamespace(connection=object()),
+        requeue=Mock(side_effect=BrokenPipeError(32, "Broken pipe")),
+        delivery_info={"routing_key": "vessel_service.book"},
+    )
+    GuardedQueueConsumer().requeue_message(call)
+    call.requeue.assert_called_once()
