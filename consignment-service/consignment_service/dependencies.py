@@ -32,8 +32,8 @@ class VesselServiceClient:
     def __init__(self, proxy: TimedServiceProxy) -> None:
         self.proxy = proxy
 
-    def book(self, booking_id: str, containers: int, weight: int) -> BookedVessel:
-        vessel = self.proxy.book({"booking_id": booking_id, "containers": containers, "weight": weight})
+    def book(self, booking_id: str, containers: int, weight: int, again: bool = True) -> BookedVessel:
+        vessel = self.proxy.book({"booking_id": booking_id, "containers": containers, "weight": weight, "again": again})
         return BookedVessel(id=vessel["id"], name=vessel["name"], voyage=vessel.get("voyage"))
 
     def release(self, booking_id: str, generation: int | None = None) -> bool:

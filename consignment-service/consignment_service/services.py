@@ -56,7 +56,7 @@ from consignment_service.domain import (
 )
 from consignment_service.events import created_event, transition_event
 from shippy_common.auth import Caller
-from shippy_common.errors import AlreadyExists, Forbidden, InvalidTransition, NotFound
+from shippy_common.errors import AlreadyExists, BookingReleased, Forbidden, InvalidTransition, NotFound
 
 log = logging.getLogger("consignment_service")
 reconcile_log = logging.getLogger("consignment_service.reconcile")
@@ -115,7 +115,10 @@ class Voyages(Protocol):
 
 
 class Vessels(Protocol):
-    def book(self, booking_id: str, containers: int, weight: int) -> BookedVessel: ...
+    def book(self, booking_id: str, containers: int, weight: int, again: bool = True) -> BookedVessel:
+        """Room on a vessel, or the room ``booking_id`` holds already for the
+        same load (``AlreadyExists`` for another). An id whose room was given
+        back is booked anew, or if not ``again`` refused with ``BookingReleased``."""
 
     def release(self, booking_id: str, generation: int | None = None) -> bool:
         """``True`` if this call gave the room back; ``InvalidTransition`` if
@@ -148,14 +151,24 @@ def create_consignment(
 ) -> Consignment:
     """Book ``request`` for ``owner``, or answer the booking it repeats.
 
+    Most creates are an id's first, so the vessel is booked before the
+    consignment is looked for: a repeat gets the room its id holds back from
+    vessel_service, then finds its consignment when storing it. Only an id
+    whose room was given back (its consignment was cancelled, or reconciliation
+    released a reservation never stored) is looked up first, and booked anew
+    only if no consignment has it.
+
     A booking made just before its vessel departed may be stored after
     ``depart_vessel`` looked for its consignment: once stored, the consignment
     follows the voyage changes recorded for its voyage itself."""
-    existing = consignments.get(request.id)
-    if existing is not None:
-        found = _read(consignments, transitions, [_retry_of(existing, request, owner)])[0]
-        return _follow_voyage(consignments, transitions, voyages, found)
-    vessel = vessels.book(request.id, len(request.containers), request.weight)
+    try:
+        vessel = vessels.book(request.id, len(request.containers), request.weight, again=False)
+    except BookingReleased:
+        existing = consignments.get(request.id)
+        if existing is not None:
+            found = _read(consignments, transitions, [_retry_of(existing, request, owner)])[0]
+            return _follow_voyage(consignments, transitions, voyages, found)
+        vessel = vessels.book(request.id, len(request.containers), request.weight)
     created_at = now()
     for _ in range(REFERENCE_ATTEMPTS):
         consignment = Consignment(

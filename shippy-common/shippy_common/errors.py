@@ -59,6 +59,11 @@ class NoVesselAvailable(ShippyError):
 
 
 @deserialize_to_instance
+class BookingReleased(ShippyError):
+    """The booking id's room was given back, and the caller asked not to book it anew."""
+
+
+@deserialize_to_instance
 class InvalidTransition(ShippyError):
     """The consignment or vessel is not in a state that allows this; the message says why."""
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -47,10 +48,52 @@ def _from_document(document: dict[str, Any]) -> Vessel:
     )
 
 
+class KnownFleet:
+    """The available fleet as this process last read it, shared by its workers.
+
+    Without it every booking reads the candidate vessels: one MongoDB round
+    trip of five, for a list that changes only when an admin adds or retires a
+    vessel. What this process adds or withdraws it forgets at once; another
+    process's change is seen within ``max_age`` seconds. A stale list can cost
+    a booking its best fit, never its correctness: room is the ledger's, whose
+    unique keys decide, a retired vessel's ledger takes nothing, and a refusal
+    is made on the fleet as stored (``services.book`` reads it ``fresh``).
+    A fleet of more than ``limit`` available vessels is not kept: each booking
+    then asks MongoDB for the few that fit."""
+
+    def __init__(self, max_age: float = 1.0, limit: int = 1000, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_age, self.limit, self.clock = max_age, limit, clock
+        self._vessels: list[Vessel] | None = None
+        self._read_at = 0.0
+        self._forgets = 0
+
+    def vessels(self) -> list[Vessel] | None:
+        """The available vessels, smallest first, if read less than ``max_age`` ago."""
+        if self._vessels is None or self.clock() - self._read_at >= self.max_age:
+            return None
+        return self._vessels
+
+    def reading(self) -> tuple[float, int]:
+        """Taken before a read of the fleet, and given back to :meth:`read` with what it found."""
+        return self.clock(), self._forgets
+
+    def read(self, vessels: list[Vessel], began: tuple[float, int]) -> None:
+        """Keep ``vessels`` (every available vessel), unless this process
+        changed the fleet while they were being read."""
+        at, forgets = began
+        if forgets == self._forgets:
+            self._vessels, self._read_at = vessels, at
+
+    def forget(self) -> None:
+        self._vessels = None
+        self._forgets += 1
+
+
 class VesselRepository:
-    def __init__(self, database: Database, turns: LedgerTurns | None = None) -> None:
+    def __init__(self, database: Database, turns: LedgerTurns | None = None, known: KnownFleet | None = None) -> None:
         self.vessels = database["vessels"]
         self.ledger = VesselLedger(database, turns)
+        self.known = KnownFleet() if known is None else known
 
     def ensure_indexes(self) -> None:
         self.vessels.create_index([("available", ASCENDING), ("capacity", ASCENDING), ("max_weight", ASCENDING)])
@@ -65,6 +108,8 @@ class VesselRepository:
             self.vessels.insert_one(_to_document(vessel))
         except DuplicateKeyError:
             raise AlreadyExists(f"vessel {vessel.id} already exists") from None
+        finally:
+            self.known.forget()
         return vessel
 
     def seed(self, fleet: Iterable[Vessel]) -> None:
@@ -72,16 +117,28 @@ class VesselRepository:
         for vessel in fleet:
             with contextlib.suppress(DuplicateKeyError):
                 self.vessels.insert_one(_to_document(vessel))
+        self.known.forget()
 
-    def candidates(self, load: Load) -> Iterator[Vessel]:
-        """Vessels that may carry ``load``; the domain makes the final choice."""
-        query = {"available": True, "capacity": {"$gte": load.containers}, "max_weight": {"$gte": load.weight}}
-        for document in self.vessels.find(query).sort("capacity", ASCENDING).limit(100):
-            yield _from_document(document)
+    def candidates(self, load: Load, fresh: bool = False) -> list[Vessel]:
+        """Vessels that may carry ``load`` (the domain makes the final
+        choice), from the fleet this process read less than a second ago
+        unless ``fresh`` (:class:`KnownFleet`)."""
+        available = None if fresh else self.known.vessels()
+        if available is None:
+            began = self.known.reading()
+            documents = self.vessels.find({"available": True}).sort("capacity", ASCENDING).limit(self.known.limit + 1)
+            available = [_from_document(document) for document in documents]
+            if len(available) > self.known.limit:
+                self.known.forget()
+                query = {"available": True, "capacity": {"$gte": load.containers}, "max_weight": {"$gte": load.weight}}
+                return [_from_document(d) for d in self.vessels.find(query).sort("capacity", ASCENDING).limit(100)]
+            self.known.read(available, began)
+        return [vessel for vessel in available if vessel.can_carry(load)]
 
     def withdraw(self, vessel_id: str) -> None:
         """Only retirement writes a stored vessel, and always the same value: no lost update to fear."""
         self.vessels.update_one({"_id": vessel_id}, {"$set": {"available": False}})
+        self.known.forget()
 
     def page(self, after: str | None, limit: int) -> list[Vessel]:
         """Vessels by id after ``after`` (the ``_id`` index)."""
@@ -99,22 +156,34 @@ class LedgerTurns:
     concurrency 16). Taking turns leaves only writers of other processes to
     race with, and the remembered entry saves the read before each write; the
     unique keys stay what guarantees that no vessel is overbooked.
+
+    A remembered entry serves as a vessel's head for ``max_age`` seconds: a
+    full or departed vessel is then passed over without a read, and a room
+    another process gave back on it is seen within that time (or at once by
+    a booking about to be refused, which reads what is stored).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_age: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_age, self.clock = max_age, clock
         self._turns: dict[str, threading.Lock] = {}
-        self._newest: dict[str, Allocation] = {}
+        self._newest: dict[str, tuple[Allocation, float]] = {}
 
     def turn(self, vessel_id: str) -> threading.Lock:
         return self._turns.setdefault(vessel_id, threading.Lock())
 
     def newest(self, vessel_id: str) -> Allocation | None:
-        return self._newest.get(vessel_id)
+        known = self._newest.get(vessel_id)
+        return None if known is None else known[0]
+
+    def recent(self, vessel_id: str) -> Allocation | None:
+        """The newest entry, if written or read here less than ``max_age`` ago."""
+        known = self._newest.get(vessel_id)
+        return None if known is None or self.clock() - known[1] >= self.max_age else known[0]
 
     def saw(self, allocation: Allocation) -> None:
-        known = self._newest.get(allocation.vessel_id)
-        if known is None or allocation.seq > known.seq:
-            self._newest[allocation.vessel_id] = allocation
+        known = self.newest(allocation.vessel_id)
+        if known is None or allocation.seq >= known.seq:
+            self._newest[allocation.vessel_id] = (allocation, self.clock())
 
     def lost(self, vessel_id: str) -> None:
         """An append failed: what is remembered may be stale."""
@@ -241,7 +310,7 @@ class VesselLedger:
         return self.turns.turn(vessel_id)
 
     def head(self, vessel: Vessel) -> Allocation:
-        known = self.turns.newest(vessel.id)
+        known = self.turns.recent(vessel.id)
         return self.newest(vessel) if known is None else known
 
     def append(self, entry: LedgerEntry) -> bool:

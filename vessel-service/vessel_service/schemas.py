@@ -57,6 +57,8 @@ class Booking(StrictModel):
     booking_id: Identifier
     containers: ContainerCount
     weight: Weight
+    again: bool = True
+    """``False``: an id whose room was given back is refused (``BookingReleased``), not booked anew."""
 
     def to_domain(self) -> Load:
         return Load(containers=self.containers, weight=self.weight)

@@ -16,6 +16,7 @@ from shippy_common.auth import RpcCurrentUser
 from shippy_common.calllog import CallLog
 from shippy_common.errors import (
     AlreadyExists,
+    BookingReleased,
     Forbidden,
     InvalidTransition,
     NotFound,
@@ -93,12 +94,15 @@ class VesselService:
         load = parse(Specification, specification, name="specification").to_domain()
         return services.find_available(self.vessels, self.vessels.ledger, load).to_dict()
 
-    @rpc(expected_exceptions=(ValidationError, NoVesselAvailable, AlreadyExists))
+    @rpc(expected_exceptions=(ValidationError, NoVesselAvailable, AlreadyExists, BookingReleased))
     def book(self, booking_request: Any) -> dict[str, Any]:
         """Reserve room for a load on a vessel's open voyage; the same
-        ``booking_id`` and load always get the same vessel and voyage."""
+        ``booking_id`` and load always get the same vessel and voyage. An id
+        whose room was given back is booked anew, unless ``again`` is false."""
         request = parse(Booking, booking_request, name="booking")
-        placement = services.book(self.vessels, self.vessels.ledger, request.booking_id, request.to_domain(), _now)
+        placement = services.book(
+            self.vessels, self.vessels.ledger, request.booking_id, request.to_domain(), _now, again=request.again
+        )
         return placement.to_dict()
 
     @rpc(expected_exceptions=(ValidationError, InvalidTransition))

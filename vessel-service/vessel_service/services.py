@@ -33,7 +33,14 @@ from datetime import datetime
 from typing import Protocol
 
 from shippy_common.auth import Caller
-from shippy_common.errors import AlreadyExists, Forbidden, InvalidTransition, NotFound, NoVesselAvailable
+from shippy_common.errors import (
+    AlreadyExists,
+    BookingReleased,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    NoVesselAvailable,
+)
 from vessel_service.domain import (
     FIRST_GENERATION,
     FIRST_VOYAGE,
@@ -58,8 +65,9 @@ from vessel_service.events import voyage_event
 
 
 class Fleet(Protocol):
-    def candidates(self, load: Load) -> Iterable[Vessel]:
-        """Available vessels big enough for ``load``, smallest first."""
+    def candidates(self, load: Load, fresh: bool = False) -> Iterable[Vessel]:
+        """Available vessels big enough for ``load``, smallest first: as
+        stored if ``fresh``, else possibly as stored up to a second ago."""
 
     def get(self, vessel_id: str) -> Vessel | None: ...
 
@@ -89,8 +97,9 @@ class Ledger(Protocol):
 
     def head(self, vessel: Vessel) -> Allocation:
         """For a writer holding :meth:`writing`: the newest entry, as this
-        process last wrote or read it. If another process wrote since, the
-        append after it fails like any lost race (and the next head is read)."""
+        process last wrote or read it within a second. If another process
+        wrote since, the append after it fails like any lost race (and the
+        next head is read), and room it gave back is seen within that second."""
 
     def bookings_between(self, since: datetime, until: datetime, limit: int) -> Sequence[LedgerEntry]:
         """Booking entries made in ``[since, until)``, oldest first."""
@@ -117,9 +126,10 @@ def create_vessel(fleet: Fleet, caller: Caller, vessel: Vessel) -> VesselState:
 
 def find_available(fleet: Fleet, ledger: Ledger, load: Load) -> Vessel:
     """The best-fitting vessel that has room left for ``load`` now."""
-    for vessel in _fitting(fleet, load):
-        if ledger.newest(vessel).can_take(load):
-            return vessel
+    for fresh in (False, True):  # "none" is answered on the fleet as stored
+        for vessel in _fitting(fleet, load, fresh):
+            if ledger.newest(vessel).can_take(load):
+                return vessel
     raise NoVesselAvailable(f"no available vessel can carry {load.containers} containers weighing {load.weight}")
 
 
@@ -130,6 +140,7 @@ def book(
     load: Load,
     now: Callable[[], datetime],
     pause: Callable[[int], None] = jittered_pause,
+    again: bool = True,
 ) -> Placement:
     """Reserve room for ``load`` on the open voyage of a vessel that still has
     it: the best-fitting one. Bookings of one process take turns on a vessel;
@@ -141,15 +152,19 @@ def book(
     vessel and voyage if it asks for the same load, and is ``AlreadyExists``
     otherwise. Most bookings are an id's first, so the first write assumes so
     and the id's history is read only when its key turns out to be taken.
+    An id whose room was given back is booked as its next generation, or, if
+    not ``again``, refused with ``BookingReleased``: consignment_service books
+    before it looks for the consignment, and looks only then.
     """
     generation = FIRST_GENERATION
-    vessels = _fitting(fleet, load)
+    fresh = False
+    vessels = _fitting(fleet, load, fresh)
     for round_number in range(MAX_ROUNDS):
         any_room = False
         for vessel in vessels:
             with ledger.writing(vessel.id):
                 newest = ledger.head(vessel)
-                if not newest.can_take(load):
+                if not newest.can_take(load) and fresh:
                     newest = ledger.newest(vessel)  # a refusal is made on what is stored now
                 if not newest.can_take(load):
                     continue
@@ -160,14 +175,22 @@ def book(
             latest = ledger.latest_for(booking_id)
             if latest is not None and latest.kind is EntryKind.BOOKING:  # a retry, or the same id booked concurrently
                 return _retry(fleet, latest, load)
+            if latest is not None and not again:
+                raise BookingReleased(f"the room of booking {booking_id} was given back")
             if latest is not None:  # released: this is its next generation
                 generation = latest.generation + 1
-        if not any_room:
+        if not any_room and fresh:
             break
+        if not any_room:  # a refusal is made on the fleet as stored now, too
+            fresh = True
+            vessels = _fitting(fleet, load, fresh)
+            continue
         pause(round_number)
     latest = ledger.latest_for(booking_id)
     if latest is not None and latest.kind is EntryKind.BOOKING:  # a retry of a booking its vessel has no room after
         return _retry(fleet, latest, load)
+    if latest is not None and not again:
+        raise BookingReleased(f"the room of booking {booking_id} was given back")
     raise NoVesselAvailable(f"no vessel has room left for {load.containers} containers weighing {load.weight}")
 
 
@@ -389,8 +412,8 @@ def _stamp(entry: LedgerEntry | None) -> Stamp | None:
     return None if entry is None or entry.at is None or entry.by is None else Stamp(entry.at, entry.by)
 
 
-def _fitting(fleet: Fleet, load: Load) -> list[Vessel]:
-    return sorted((v for v in fleet.candidates(load) if v.can_carry(load)), key=best_fit_order)
+def _fitting(fleet: Fleet, load: Load, fresh: bool = False) -> list[Vessel]:
+    return sorted((v for v in fleet.candidates(load, fresh) if v.can_carry(load)), key=best_fit_order)
 
 
 def _retry(fleet: Fleet, latest: LedgerEntry, load: Load) -> Placement:

@@ -18,7 +18,7 @@ OTHERS = 3000
 
 
 class OneVessel:
-    def book(self, booking_id, containers, weight):
+    def book(self, booking_id, containers, weight, again=True):
         return BookedVessel("v1", "Vessel One", 1)
 
     def release(self, booking_id, generation=None):

@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from consignment_service.domain import BOOKED, BookedVessel, Page, Position, ReferenceTaken, Reservation, VoyageChange
-from shippy_common.errors import AlreadyExists, InvalidTransition, NotFound, NoVesselAvailable
+from shippy_common.errors import AlreadyExists, BookingReleased, InvalidTransition, NotFound, NoVesselAvailable
 
 
 class InMemoryConsignments:
@@ -143,9 +143,11 @@ class InMemoryVessels:
         self.calls = 0
         self.releases = 0
 
-    def book(self, booking_id, containers, weight):
+    def book(self, booking_id, containers, weight, again=True):
         self.calls += 1
         held = self.bookings.get(booking_id)
+        if held is not None and held[4] and not again:
+            raise BookingReleased(f"the room of booking {booking_id} was given back")
         if held is not None and not held[4]:
             if (held[1], held[2]) != (containers, weight):
                 raise AlreadyExists("different load")

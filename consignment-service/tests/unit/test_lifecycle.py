@@ -22,7 +22,7 @@ from consignment_service.domain import (
 )
 from consignment_service.events import transition_event
 from shippy_common.auth import ADMIN, Caller
-from shippy_common.errors import Forbidden, InvalidTransition, NotFound
+from shippy_common.errors import AlreadyExists, Forbidden, InvalidTransition, NotFound
 
 from .fakes import T0, InMemoryCheckpoint
 
@@ -127,6 +127,16 @@ def test_cancelling_again_answers_the_cancelled_consignment_and_gives_nothing_ba
     assert world.cancel("c1") == first
     assert world.vessels.room == 8
     assert len(world.events("c1")) == 1
+
+
+def test_creating_a_cancelled_consignment_again_answers_it_cancelled_and_holds_no_room(world):
+    world.create(containers=3)
+    cancelled = world.cancel("c1")
+    assert world.create(containers=3) == cancelled
+    assert world.vessels.room == 10
+    with pytest.raises(AlreadyExists):  # someone else's id stays theirs
+        world.create(owner=BEN, containers=3)
+    assert world.vessels.room == 10
 
 
 def test_an_admin_cancels_anyones_and_the_owner_is_the_one_mailed(world):

@@ -1,16 +1,22 @@
-"""The ledger against the real store: what it relies on the store for, and
-the writers of one process taking turns (``repository.LedgerTurns``)."""
+"""The ledger against the real store: what it relies on the store for, the
+writers of one process taking turns (``repository.LedgerTurns``), and the
+fleet as a process last read it (``repository.KnownFleet``)."""
 
 from datetime import UTC, datetime
 
 import eventlet
+import pymongo
 import pytest
 from pymongo.errors import DuplicateKeyError
 
+from shippy_common.auth import ADMIN, Caller
 from shippy_common.errors import NoVesselAvailable
+from shippy_common.testing.queries import QueryRecorder
 from vessel_service import services
 from vessel_service.domain import Load, Vessel
-from vessel_service.repository import VesselRepository
+from vessel_service.repository import KnownFleet, VesselRepository
+
+ADMIN_CALLER = Caller(id="admin-1", name="Ada", company="Shippy", email="ada@example.com", role=ADMIN)
 
 
 def now():
@@ -68,3 +74,61 @@ def test_a_full_vessel_remembered_as_full_takes_a_booking_once_room_is_given_bac
     services.book(here, here.ledger, "first", Load(1, 10), now)
     assert services.release(there, there.ledger, "first", now) is True
     assert services.book(here, here.ledger, "second", Load(1, 10), now).vessel.id == "one"
+
+
+# -- the fleet as last read (repository.KnownFleet) -----------------------------------------------
+
+
+ONE = Load(1, 10)
+
+
+def booker(repository):
+    def book(booking_id, load=ONE):
+        return services.book(repository, repository.ledger, booking_id, load, now, pause=lambda _: None).vessel.id
+
+    return book
+
+
+def test_bookings_read_the_fleet_once_a_second_not_once_each(mongo_uri, mongo_database):
+    clock = [0.0]
+    recorder = QueryRecorder()
+    client = pymongo.MongoClient(mongo_uri, event_listeners=[recorder], tz_aware=True)
+    repository = VesselRepository(client[mongo_database.name], known=KnownFleet(clock=lambda: clock[0]))
+    repository.ensure_indexes()
+    repository.add(Vessel(id="ship", name="Ship", capacity=100, max_weight=10_000, available=True))
+    book = booker(repository)
+
+    def fleet_reads():
+        return sum(1 for find in recorder.finds if find["find"] == "vessels")
+
+    for number in range(5):
+        assert book(f"b{number}") == "ship"
+    assert fleet_reads() == 1
+    clock[0] += 0.999
+    assert book("b5") == "ship"
+    assert fleet_reads() == 1
+    clock[0] += 0.001
+    assert book("b6") == "ship"
+    assert fleet_reads() == 2
+    client.close()
+
+
+def test_a_vessel_another_process_just_added_takes_a_load_only_it_can_carry(mongo_database):
+    here, there = VesselRepository(mongo_database), VesselRepository(mongo_database)
+    here.ensure_indexes()
+    here.add(Vessel(id="small", name="Small", capacity=5, max_weight=1000, available=True))
+    assert booker(here)("first") == "small"  # here has read the fleet: the small vessel alone
+    there.add(Vessel(id="large", name="Large", capacity=50, max_weight=1000, available=True))
+    assert booker(here)("big", Load(20, 10)) == "large"  # not refused on the fleet as here read it
+
+
+def test_a_vessel_another_process_retired_takes_no_booking_from_one_that_still_lists_it(mongo_database):
+    here, there = VesselRepository(mongo_database), VesselRepository(mongo_database)
+    here.ensure_indexes()
+    here.add(Vessel(id="small", name="Small", capacity=5, max_weight=1000, available=True))
+    here.add(Vessel(id="large", name="Large", capacity=50, max_weight=1000, available=True))
+    assert booker(here)("first") == "small"
+    services.release(here, here.ledger, "first", now)
+    services.retire(there, there.ledger, ADMIN_CALLER, "small", now, pause=lambda _: None)
+    assert booker(here)("second") == "large"
+    assert mongo_database.vessel_ledger.count_documents({"vessel_id": "small", "kind": "booking"}) == 1

@@ -12,7 +12,7 @@ class InMemoryFleet:
     def __init__(self, *vessels):
         self.vessels = {v.id: v for v in vessels}
 
-    def candidates(self, load):
+    def candidates(self, load, fresh=False):
         return list(self.vessels.values())
 
     def get(self, vessel_id):

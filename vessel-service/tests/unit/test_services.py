@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shippy_common.auth import ADMIN, Caller
-from shippy_common.errors import AlreadyExists, Forbidden, NoVesselAvailable
+from shippy_common.errors import AlreadyExists, BookingReleased, Forbidden, NoVesselAvailable
 from vessel_service import services
-from vessel_service.domain import Allocation, Load, Vessel
+from vessel_service.domain import Allocation, EntryKind, Load, Vessel
 
 from .fakes import InMemoryFleet, InMemoryLedger
 
@@ -108,6 +108,27 @@ def test_a_released_booking_id_booked_again_is_a_new_generation():
     assert release(fleet, ledger, "b1", generation=1) is False
     assert ledger.newest(SMALL).containers_left == 0
     assert release(fleet, ledger, "b1", generation=2) is True
+
+
+@pytest.mark.parametrize("fleet_room", [5, 0], ids=["room left", "no room left"])
+def test_a_booking_asked_not_to_book_again_is_refused_once_its_room_was_given_back(fleet_room):
+    fleet, ledger = InMemoryFleet(Vessel(id="ship", name="Ship", capacity=5, max_weight=500)), InMemoryLedger()
+    book(fleet, ledger, "b1", Load(1, 1))
+    release(fleet, ledger, "b1")
+    for number in range(5 - fleet_room):
+        book(fleet, ledger, f"other-{number}", Load(1, 1))
+    with pytest.raises(BookingReleased, match="b1"):
+        services.book(fleet, ledger, "b1", Load(1, 1), now=now, pause=lambda _: None, again=False)
+    assert ledger.latest_for("b1").kind is EntryKind.RELEASE
+    assert ledger.newest(fleet.get("ship")).containers_left == fleet_room
+
+
+def test_a_booking_asked_not_to_book_again_still_answers_the_room_its_id_holds():
+    fleet, ledger = InMemoryFleet(SMALL), InMemoryLedger()
+    book(fleet, ledger, "b1", Load(3, 10))  # the small vessel is full after it
+    placement = services.book(fleet, ledger, "b1", Load(3, 10), now=now, pause=lambda _: None, again=False)
+    assert placement.vessel == SMALL
+    assert ledger.newest(SMALL).containers_left == 0
 
 
 def test_a_release_that_loses_a_race_retries_on_the_newest_room():
