@@ -381,6 +381,9 @@ mongo_up() {
     # backend scans whole collections for most queries (10-65 ms a query at a
     # few hundred documents, measured), the PostgreSQL one answers in ~1 ms.
     # Passwords go through the environment, never a command line (ps shows those).
+    # GOGC=400: Go collects FerretDB's garbage a quarter as often. With creates at
+    # concurrency 16 it spent 4.3-5.3 ms of CPU per booking against 5.4-6.1 ms at
+    # Go's default (4 runs each, interleaved, 2026-12-03), for a peak of 70 MiB.
     local server="postgresql://$PG_USER@127.0.0.1:5432" psql
     psql=$(command -v psql || echo "$(pg_bin)/psql")
     if [ -z "$(PGPASSWORD=$PG_PASSWORD "$psql" "$server/$PG_DB" -qAtc "select 1 from pg_database where datname = 'ferretdb'" 2>/dev/null)" ]; then
@@ -389,7 +392,7 @@ mongo_up() {
     fi
     mkdir -p "$STATE/ferretdb/state"
     log "MongoDB: starting FerretDB $FERRETDB_VERSION (on PostgreSQL) on 127.0.0.1:27017"
-    FERRETDB_POSTGRESQL_URL="postgresql://$PG_USER:$PG_PASSWORD@127.0.0.1:5432/ferretdb" \
+    GOGC=400 FERRETDB_POSTGRESQL_URL="postgresql://$PG_USER:$PG_PASSWORD@127.0.0.1:5432/ferretdb" \
         start_daemon ferretdb "$bin" --handler=postgresql \
         --listen-addr=127.0.0.1:27017 --state-dir="$STATE/ferretdb/state" \
         --telemetry=disable --debug-addr=- --log-level=warn
