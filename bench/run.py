@@ -747,10 +747,13 @@ def targets(results):
     idle = results["gateway_idle_keepalive"]
     idle_errors = idle["errors"]  # connections that failed to open or to answer included
     return {
+        # Issue 16 asks 0.4; the first bench's issue asked 0.8, which is kept beside it.
         "create_c16_vs_echo_over_3": {
             "value": round(create_ratio, 2),
-            "target": ">= 0.8",
-            "holds": create_ratio >= 0.8,
+            "target": ">= 0.4",
+            "holds": create_ratio >= 0.4,
+            "first_target": ">= 0.8",
+            "first_target_holds": create_ratio >= 0.8,
         },
         "create_c16_one_vessel_vs_ten_vessels": {
             "value": round(hot_ratio, 2),
