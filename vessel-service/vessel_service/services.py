@@ -126,10 +126,9 @@ def create_vessel(fleet: Fleet, caller: Caller, vessel: Vessel) -> VesselState:
 
 def find_available(fleet: Fleet, ledger: Ledger, load: Load) -> Vessel:
     """The best-fitting vessel that has room left for ``load`` now."""
-    for fresh in (False, True):  # "none" is answered on the fleet as stored
-        for vessel in _fitting(fleet, load, fresh):
-            if ledger.newest(vessel).can_take(load):
-                return vessel
+    for vessel in _fitting(fleet, load, fresh=True):  # an answer, not a hot path: read as stored
+        if ledger.newest(vessel).can_take(load):
+            return vessel
     raise NoVesselAvailable(f"no available vessel can carry {load.containers} containers weighing {load.weight}")
 
 
@@ -179,10 +178,10 @@ def book(
                 raise BookingReleased(f"the room of booking {booking_id} was given back")
             if latest is not None:  # released: this is its next generation
                 generation = latest.generation + 1
-        if not any_room and fresh:
-            break
-        if not any_room:  # a refusal is made on the fleet as stored now, too
-            fresh = True
+        if not any_room:
+            if fresh:
+                break
+            fresh = True  # a refusal is made on the fleet as stored now, too
             vessels = _fitting(fleet, load, fresh)
             continue
         pause(round_number)
