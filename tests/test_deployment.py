@@ -305,8 +305,11 @@ def test_the_build_context_leaves_local_state_out():
 
 def test_every_test_runs_once_in_make_test_on_the_host_or_in_the_tests_container(services):
     """``make test`` runs the unit tests and ``HOST_TESTS`` on the host and the
-    rest in the tests container, which leaves out exactly those (and
-    ``tests/compose``, run from the host against the stack)."""
+    rest in the tests container: every integration suite, leaving out exactly
+    ``HOST_TESTS`` (and ``tests/compose``, run from the host against the stack)."""
+    suites = {argument for argument in services["tests"]["command"] if not argument.startswith("-")}
+    integration = {str(path.relative_to(ROOT)) for path in ROOT.glob("*/tests/integration")} | {"tests/integration"}
+    assert suites == integration, "the tests container runs every integration suite, and no unit tests"
     left_out = {
         argument.removeprefix("--ignore=")
         for argument in services["tests"]["command"]

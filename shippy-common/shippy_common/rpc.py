@@ -13,8 +13,9 @@
   Unix seconds) has passed is dropped unrun: the caller gave up on it, so any
   work it did would belong to nobody.
 - An answer or acknowledgement RabbitMQ cannot take because the broker went
-  away (restarted, unreachable past nameko's publish retries, or the socket
-  reset under the write) is logged and given up, and the call is left
+  away (restarted, unreachable past nameko's publish retries, the socket
+  reset under the write, a channel it closed, an answer it refused while
+  stopping) is logged and given up, and the call is left
   unacknowledged: the broker gives it again once the service has reconnected,
   and the caller's retry or the redelivery is answered then (bookings are
   idempotent by id). nameko 2.14 lets those errors out of the worker, which
@@ -41,7 +42,7 @@ from functools import partial
 from typing import Any
 
 import eventlet
-from amqp.exceptions import ConnectionError as AmqpConnectionError
+from amqp.exceptions import AMQPError, MessageNacked
 from kombu import Queue, binding
 from kombu.exceptions import OperationalError
 from nameko.exceptions import IncorrectSignature, MalformedRequest, MethodNotFound, UnknownService
@@ -66,8 +67,11 @@ MAX_CALL_BYTES = 8 * 1024 * 1024
 ACCEPTED_CONTENT_TYPE = "application/json"
 MAX_PROPERTY_LENGTH = 255
 
-#: What publishing raises when RabbitMQ is not there (after kombu's retries).
-BROKER_AWAY = (OperationalError, AmqpConnectionError, OSError)
+#: What an answer's publish or a call's acknowledgement raises when RabbitMQ is not
+#: there (after kombu's retries) or does not take it while it stops: a lost connection
+#: or socket, a channel it closed (any AMQP error), a publish it refused (``MessageNacked``,
+#: which it sends when the reply queue's process stops under a confirmed publish).
+BROKER_AWAY = (OperationalError, AMQPError, MessageNacked, OSError)
 
 #: Errors raised on purpose (ours, and nameko's refusals of a well-formed call): no internals in them.
 _PASSED_THROUGH = (ShippyError, MalformedRequest, IncorrectSignature, MethodNotFound)
@@ -182,7 +186,9 @@ class GuardedQueueConsumer(QueueConsumer):
 
 def _left_to_broker(message: Any, exc: BaseException) -> None:
     why = type(exc).__name__
-    log.warning("a message on %s is left to RabbitMQ, its connection is lost (%s)", _routing_key(message), why)
+    log.warning(
+        "a message on %s is left to RabbitMQ, its channel or connection is lost (%s)", _routing_key(message), why
+    )
 
 
 def _routing_key(message: Any) -> str:
@@ -245,12 +251,14 @@ class GuardedRpc(Rpc):
             return super().handle_result(message, worker_ctx, result, exc_info)
         except BROKER_AWAY as exc:
             log.warning(
-                "the answer to %s %s was not sent, RabbitMQ is away (%s); the call is left to be delivered again",
+                "the answer to %s %s was not sent, RabbitMQ is away or refused it (%s); "
+                "the call is delivered again, or its caller asks again",
                 worker_ctx.entrypoint.method_name,
                 worker_ctx.call_id,
                 type(exc).__name__,
             )
             # Acknowledges only on a live channel: on the lost one, RabbitMQ already took the call back.
+            # An answer refused on a live one is lost, as one lost on the way: its caller times out.
             self.rpc_consumer.queue_consumer.ack_message(message)
             return result, exc_info
 

@@ -142,9 +142,11 @@ class Stack:
         stats = self.rabbitmq(f"/api/queues/%2F/{urllib.parse.quote(queue, safe='')}")
         return int(stats.get("message_stats", {}).get("redeliver", 0))
 
-    def logs(self, container: str) -> str:
-        """Everything ``container`` wrote (Shippy processes log to stderr), restarts included."""
-        result = subprocess.run(["docker", "logs", container], capture_output=True, text=True, timeout=60, check=True)
+    def logs(self, container: str, until: str | None = None) -> str:
+        """Everything ``container`` wrote (Shippy processes log to stderr), restarts included;
+        with ``until`` (a timestamp), what it wrote before then."""
+        command = ["docker", "logs", *(["--until", until] if until else []), container]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
         return result.stdout + result.stderr
 
     def unhealthy(self) -> list[str]:

@@ -86,10 +86,15 @@ def service_starts(stack, services=("vessel-service", "user-service", "consignme
 
 def restarted_since(stack, before):
     """Each service container restarted (or gone) since ``before`` (of :func:`service_starts`),
-    with what it last logged: empty when every one still runs as it did."""
+    with what its run before logged last: empty when every one still runs as it did."""
     now = service_starts(stack)
-    changed = {c: stack.logs(c)[-3000:] for c in now if now[c] != before.get(c)}
+    changed = {c: last_words(stack, c, now[c]) for c in now if now[c] != before.get(c)}
     return changed | {c: "(gone)" for c in before if c not in now}
+
+
+def last_words(stack, container, started):
+    """What ``container``'s run before the one started at ``started`` logged last."""
+    return f"started again at {started}; before that it logged: {stack.logs(container, until=started)[-3000:]}"
 
 
 def assert_none_restarted(stack, before):

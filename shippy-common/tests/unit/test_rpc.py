@@ -5,6 +5,7 @@ from types import SimpleNamespace
 from unittest.mock import Mock
 
 import pytest
+from amqp.exceptions import MessageNacked, PreconditionFailed
 from kombu.exceptions import OperationalError
 
 from shippy_common.rpc import (
@@ -118,8 +119,46 @@ def test_an_acknowledgement_whose_socket_was_reset_leaves_the_call_to_the_broker
 
     assert entrypoint.handle_result(call, worker_ctx, {"id": "b1"}, None) == ({"id": "b1"}, None)
     call.ack.assert_called_once()
-    left = "a message on vessel_service.book is left to RabbitMQ, its connection is lost (ConnectionResetError)"
+    left = (
+        "a message on vessel_service.book is left to RabbitMQ, its channel or connection is lost (ConnectionResetError)"
+    )
     assert left in caplog.text
+
+
+def test_an_answer_the_stopping_broker_refuses_is_given_up_and_the_service_keeps_running(caplog):
+    """RabbitMQ stopping under a confirmed publish nacks it (the reply queue's process
+    stopped): ``MessageNacked``, which nameko lets out of the worker and so stops the
+    service. The answer is given up and the call acknowledged on its live channel; the
+    caller, unanswered, times out and asks again."""
+    entrypoint = GuardedRpc()
+    entrypoint.container = SimpleNamespace(config={})
+    entrypoint.rpc_consumer = SimpleNamespace(
+        handle_result=Mock(side_effect=MessageNacked()), queue_consumer=GuardedQueueConsumer()
+    )
+    call = SimpleNamespace(
+        channel=SimpleNamespace(connection=object()), ack=Mock(), properties={"correlation_id": "c1"}
+    )
+    worker_ctx = SimpleNamespace(entrypoint=SimpleNamespace(method_name="book"), call_id="vessel_service.book.1")
+
+    assert entrypoint.handle_result(call, worker_ctx, {"id": "b1"}, None) == ({"id": "b1"}, None)
+    call.ack.assert_called_once()
+    assert "the answer to book vessel_service.book.1 was not sent, RabbitMQ is away or refused it (MessageNacked)" in (
+        caplog.text
+    )
+
+
+def test_an_acknowledgement_on_a_channel_the_broker_closed_is_left_to_the_broker(caplog):
+    call = SimpleNamespace(
+        channel=SimpleNamespace(connection=object()),
+        ack=Mock(side_effect=PreconditionFailed("PRECONDITION_FAILED - unknown delivery tag 7")),
+        delivery_info={"routing_key": "vessel_service.book"},
+    )
+    GuardedQueueConsumer().ack_message(call)
+    call.ack.assert_called_once()
+    assert (
+        "a message on vessel_service.book is left to RabbitMQ, its channel or connection is lost (PreconditionFailed)"
+        in (caplog.text)
+    )
 
 
 def test_a_requeue_whose_socket_was_reset_is_left_to_the_broker():
