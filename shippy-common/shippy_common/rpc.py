@@ -18,7 +18,9 @@
   stopping) is logged and given up, and the call is left
   unacknowledged: the broker gives it again once the service has reconnected,
   and the caller's retry or the redelivery is answered then (bookings are
-  idempotent by id). nameko 2.14 lets those errors out of the worker, which
+  idempotent by id). An answer refused on a channel still open is lost like
+  one lost on the way: the call is acknowledged, and its caller, unanswered,
+  asks again. nameko 2.14 lets those errors out of the worker, which
   stops the whole service.
 - An unexpected exception reaches the caller as :class:`InternalError` with a
   correlation id that finds it in the service's log; nothing from a driver
