@@ -76,21 +76,28 @@ def test_only_a_numeric_deadline_in_the_past_is_late(deadline, late):
     assert past_deadline({DEADLINE_CONTEXT_KEY: deadline}, now=lambda: 100.0) is late
 
 
+#: The worker of a call to ``vessel_service.book`` whose answer is being sent.
+BOOK_WORKER = SimpleNamespace(entrypoint=SimpleNamespace(method_name="book"), call_id="vessel_service.book.1")
+
+
+def answering(handle_result, queue_consumer):
+    """The ``rpc`` entrypoint of a service, answering through ``handle_result``
+    (nameko's publish of the answer, then its acknowledgement of the call)."""
+    entrypoint = GuardedRpc()
+    entrypoint.container = SimpleNamespace(config={})
+    entrypoint.rpc_consumer = SimpleNamespace(handle_result=handle_result, queue_consumer=queue_consumer)
+    return entrypoint
+
+
 def test_an_answer_the_broker_cannot_take_leaves_the_call_to_the_broker_and_the_service_running(caplog):
     """A RabbitMQ restart mid-call: the reply's publish fails after kombu's retries. The
     worker ends normally (nameko would stop the service), and the call, unacknowledged on
     its lost channel, is RabbitMQ's to deliver again."""
-    entrypoint = GuardedRpc()
-    entrypoint.container = SimpleNamespace(config={})
-    entrypoint.rpc_consumer = SimpleNamespace(
-        handle_result=Mock(side_effect=OperationalError("[Errno 111] ECONNREFUSED")),
-        queue_consumer=GuardedQueueConsumer(),
-    )
+    entrypoint = answering(Mock(side_effect=OperationalError("[Errno 111] ECONNREFUSED")), GuardedQueueConsumer())
     lost_channel = SimpleNamespace(connection=None)
     call = SimpleNamespace(channel=lost_channel, ack=Mock(), properties={"correlation_id": "c1"})
-    worker_ctx = SimpleNamespace(entrypoint=SimpleNamespace(method_name="book"), call_id="vessel_service.book.1")
 
-    assert entrypoint.handle_result(call, worker_ctx, {"id": "b1"}, None) == ({"id": "b1"}, None)
+    assert entrypoint.handle_result(call, BOOK_WORKER, {"id": "b1"}, None) == ({"id": "b1"}, None)
     call.ack.assert_not_called()
     assert "the answer to book vessel_service.book.1 was not sent, RabbitMQ is away" in caplog.text
 
@@ -100,14 +107,12 @@ def test_an_acknowledgement_whose_socket_was_reset_leaves_the_call_to_the_broker
     writing the acknowledgement resets (a plain ``OSError``, which nameko does not catch).
     The worker ends normally; RabbitMQ delivers the unacknowledged call again."""
     queue_consumer = GuardedQueueConsumer()
-    entrypoint = GuardedRpc()
-    entrypoint.container = SimpleNamespace(config={})
 
     def answer_then_acknowledge(message, result, exc_info):
         queue_consumer.ack_message(message)
         return result, exc_info
 
-    entrypoint.rpc_consumer = SimpleNamespace(handle_result=answer_then_acknowledge, queue_consumer=queue_consumer)
+    entrypoint = answering(answer_then_acknowledge, queue_consumer)
     open_looking_channel = SimpleNamespace(connection=object())
     call = SimpleNamespace(
         channel=open_looking_channel,
@@ -115,9 +120,8 @@ def test_an_acknowledgement_whose_socket_was_reset_leaves_the_call_to_the_broker
         properties={"correlation_id": "c1"},
         delivery_info={"routing_key": "vessel_service.book"},
     )
-    worker_ctx = SimpleNamespace(entrypoint=SimpleNamespace(method_name="book"), call_id="vessel_service.book.1")
 
-    assert entrypoint.handle_result(call, worker_ctx, {"id": "b1"}, None) == ({"id": "b1"}, None)
+    assert entrypoint.handle_result(call, BOOK_WORKER, {"id": "b1"}, None) == ({"id": "b1"}, None)
     call.ack.assert_called_once()
     left = (
         "a message on vessel_service.book is left to RabbitMQ, its channel or connection is lost (ConnectionResetError)"
@@ -130,21 +134,15 @@ def test_an_answer_the_stopping_broker_refuses_is_given_up_and_the_service_keeps
     stopped): ``MessageNacked``, which nameko lets out of the worker and so stops the
     service. The answer is given up and the call acknowledged on its live channel; the
     caller, unanswered, times out and asks again."""
-    entrypoint = GuardedRpc()
-    entrypoint.container = SimpleNamespace(config={})
-    entrypoint.rpc_consumer = SimpleNamespace(
-        handle_result=Mock(side_effect=MessageNacked()), queue_consumer=GuardedQueueConsumer()
-    )
+    entrypoint = answering(Mock(side_effect=MessageNacked()), GuardedQueueConsumer())
     call = SimpleNamespace(
         channel=SimpleNamespace(connection=object()), ack=Mock(), properties={"correlation_id": "c1"}
     )
-    worker_ctx = SimpleNamespace(entrypoint=SimpleNamespace(method_name="book"), call_id="vessel_service.book.1")
 
-    assert entrypoint.handle_result(call, worker_ctx, {"id": "b1"}, None) == ({"id": "b1"}, None)
+    assert entrypoint.handle_result(call, BOOK_WORKER, {"id": "b1"}, None) == ({"id": "b1"}, None)
     call.ack.assert_called_once()
-    assert "the answer to book vessel_service.book.1 was not sent, RabbitMQ is away or refused it (MessageNacked)" in (
-        caplog.text
-    )
+    refused = "the answer to book vessel_service.book.1 was not sent, RabbitMQ is away or refused it (MessageNacked)"
+    assert refused in caplog.text
 
 
 def test_an_acknowledgement_on_a_channel_the_broker_closed_is_left_to_the_broker(caplog):
@@ -155,10 +153,10 @@ def test_an_acknowledgement_on_a_channel_the_broker_closed_is_left_to_the_broker
     )
     GuardedQueueConsumer().ack_message(call)
     call.ack.assert_called_once()
-    assert (
+    left = (
         "a message on vessel_service.book is left to RabbitMQ, its channel or connection is lost (PreconditionFailed)"
-        in (caplog.text)
     )
+    assert left in caplog.text
 
 
 def test_a_requeue_whose_socket_was_reset_is_left_to_the_broker():
