@@ -23,10 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from nameko.extensions import DependencyProvider
-from nameko.rpc import ReplyListener
 
 from shippy_common.errors import InvalidToken, Unauthorized
-from shippy_common.rpc import timed_service_proxy
+from shippy_common.rpc import GuardedReplyListener, timed_service_proxy
 from shippy_common.settings import settings_of
 
 TOKEN_CONTEXT_KEY = "authorization"
@@ -154,7 +153,7 @@ class RpcCurrentUser(CurrentUser):
     for :data:`TRUST_SECONDS` (:class:`RecentCallers`): most calls of a
     signed-in user then skip a round trip to user_service and PostgreSQL."""
 
-    reply_listener = ReplyListener()
+    reply_listener = GuardedReplyListener()
 
     def setup(self) -> None:
         self.timeout = settings_of(self.container).rpc_timeout_seconds

@@ -50,7 +50,7 @@ from kombu.exceptions import OperationalError
 from nameko.exceptions import IncorrectSignature, MalformedRequest, MethodNotFound, UnknownService
 from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer
-from nameko.rpc import RPC_QUEUE_TEMPLATE, Rpc, RpcConsumer, RpcProxy, ServiceProxy, get_rpc_exchange
+from nameko.rpc import RPC_QUEUE_TEMPLATE, ReplyListener, Rpc, RpcConsumer, RpcProxy, ServiceProxy, get_rpc_exchange
 
 from shippy_common.broker import REPLY_KEY
 from shippy_common.errors import InternalError, ServiceUnavailable, ShippyError
@@ -110,7 +110,31 @@ def past_deadline(context_data: dict[str, Any], now: Callable[[], float] = time.
     return isinstance(deadline, int | float) and not isinstance(deadline, bool) and now() > deadline
 
 
-class GuardedQueueConsumer(QueueConsumer):
+class BrokerTolerantQueueConsumer(QueueConsumer):
+    """nameko's consumer of a service's queues, whose acknowledgements and requeues
+    leave a message to RabbitMQ when the connection just died (see :meth:`ack_message`)."""
+
+    def ack_message(self, message: Any) -> None:
+        """Acknowledge ``message``, or leave it to RabbitMQ when its connection just died.
+
+        nameko skips a channel already closed, but the socket can die first (the broker
+        restarted): the write then raises a plain ``OSError`` that nameko lets out of the
+        worker (or the thread handling an answer), and such an error stops the whole
+        service. RabbitMQ takes back every unacknowledged message of a lost connection
+        and delivers it again."""
+        try:
+            super().ack_message(message)
+        except BROKER_AWAY as exc:
+            _left_to_broker(message, exc)
+
+    def requeue_message(self, message: Any) -> None:
+        try:
+            super().requeue_message(message)
+        except BROKER_AWAY as exc:
+            _left_to_broker(message, exc)
+
+
+class GuardedQueueConsumer(BrokerTolerantQueueConsumer):
     """Checks each raw message before nameko touches it (see module docstring)."""
 
     def get_consumers(self, consumer_cls: Any, channel: Any) -> Any:
@@ -127,24 +151,6 @@ class GuardedQueueConsumer(QueueConsumer):
                 queue=provider.queue.name, exchange=exchange.name, routing_key=f"{self.container.service_name}.*"
             )
         return consumers
-
-    def ack_message(self, message: Any) -> None:
-        """Acknowledge ``message``, or leave it to RabbitMQ when its connection just died.
-
-        nameko skips a channel already closed, but the socket can die first (the broker
-        restarted): the write then raises a plain ``OSError`` that nameko lets out of the
-        worker, and a worker's error stops the whole service. RabbitMQ takes back every
-        unacknowledged message of a lost connection and delivers it again."""
-        try:
-            super().ack_message(message)
-        except BROKER_AWAY as exc:
-            _left_to_broker(message, exc)
-
-    def requeue_message(self, message: Any) -> None:
-        try:
-            super().requeue_message(message)
-        except BROKER_AWAY as exc:
-            _left_to_broker(message, exc)
 
     def _drop(self, message: Any, reason: str) -> None:
         log.warning("dropped a message on %s: %s", _routing_key(message), reason)
@@ -324,6 +330,15 @@ class TimedServiceProxy:
         return call
 
 
+class GuardedReplyListener(ReplyListener):
+    """nameko's listener for the answers to a service's own calls. nameko acknowledges
+    each answer in a thread of the service, so an acknowledgement whose socket the
+    broker reset stopped the service: here it is left to RabbitMQ
+    (:class:`BrokerTolerantQueueConsumer`); the caller's deadline covers the lost answer."""
+
+    queue_consumer = BrokerTolerantQueueConsumer()
+
+
 def timed_service_proxy(worker_ctx: Any, reply_listener: Any, service_name: str, timeout: float) -> TimedServiceProxy:
     """Calls to ``service_name`` with a deadline of ``timeout`` seconds."""
     proxy = ServiceProxy(worker_ctx, service_name, reply_listener, expiration=timeout)
@@ -332,6 +347,8 @@ def timed_service_proxy(worker_ctx: Any, reply_listener: Any, service_name: str,
 
 class TimedRpcProxy(RpcProxy):
     """An ``RpcProxy`` whose calls have the deadline ``rpc_timeout_seconds`` of the service's settings."""
+
+    rpc_reply_listener = GuardedReplyListener()
 
     def setup(self) -> None:
         super().setup()

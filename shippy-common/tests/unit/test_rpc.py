@@ -8,11 +8,15 @@ import pytest
 from amqp.exceptions import MessageNacked, PreconditionFailed
 from kombu.exceptions import OperationalError
 
+from shippy_common.auth import RpcCurrentUser
 from shippy_common.rpc import (
     DEADLINE_CONTEXT_KEY,
     MAX_PROPERTY_LENGTH,
+    BrokerTolerantQueueConsumer,
     GuardedQueueConsumer,
+    GuardedReplyListener,
     GuardedRpc,
+    TimedRpcProxy,
     malformed_body_reason,
     past_deadline,
     unanswerable_reason,
@@ -156,6 +160,28 @@ def test_an_acknowledgement_on_a_channel_the_broker_closed_is_left_to_the_broker
     left = (
         "a message on vessel_service.book is left to RabbitMQ, its channel or connection is lost (PreconditionFailed)"
     )
+    assert left in caplog.text
+
+
+def test_an_answer_to_the_services_own_call_whose_acknowledgement_was_reset_is_left_to_the_broker(caplog):
+    """What stopped consignment-service in CI's broker drill: nameko's reply listener
+    acknowledges each answer to the service's own calls (to vessel_service, user_service)
+    in a thread of the service, and the reset socket's ``OSError`` stopped the service.
+    The proxies of every service (``TimedRpcProxy``, ``RpcCurrentUser``) listen through
+    one that leaves the answer to RabbitMQ and keeps running."""
+    assert isinstance(TimedRpcProxy.rpc_reply_listener, GuardedReplyListener)
+    assert isinstance(RpcCurrentUser.reply_listener, GuardedReplyListener)
+    listener = GuardedReplyListener()
+    assert isinstance(listener.queue_consumer, BrokerTolerantQueueConsumer)
+    answer = SimpleNamespace(
+        channel=SimpleNamespace(connection=object()),
+        ack=Mock(side_effect=ConnectionResetError(104, "Connection reset by peer")),
+        properties={"correlation_id": "c1"},
+        delivery_info={"routing_key": "rpc.reply-consignment_service-1"},
+    )
+    listener.queue_consumer.ack_message(answer)
+    answer.ack.assert_called_once()
+    left = "a message on rpc.reply-consignment_service-1 is left to RabbitMQ"
     assert left in caplog.text
 
 
