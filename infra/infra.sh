@@ -451,6 +451,10 @@ status() {
 case "${1:-}" in
 up) up ;;
 postgres-dir) pg_dir ;;
+checkpoint) # write PostgreSQL's dirty pages out now (the bench, after its bulk load)
+    dir=$(pg_dir)
+    as_postgres "$(pg_bin)/psql" -h "$dir/socket" -U "$(pg_superuser)" -d postgres -qAt -c checkpoint
+    ;;
 ferretdb-bin) # the FerretDB binary (built once), for the docker-compose stand-in image
     mkdir -p "$LOGS"
     [ -x "$STATE/bin/ferretdb-$FERRETDB_BUILD" ] || build_ferretdb "$STATE/bin/ferretdb-$FERRETDB_BUILD"
