@@ -144,7 +144,7 @@ class Platform:
                 **{f"{service.upper()}_HTTP_ADDRESS": f"127.0.0.1:{free_port()}"},
             )
         self.start("echo", [sys.executable, str(ROOT / "bench" / "echo_service.py")])
-        for relay in ("user-outbox-relay", "consignment-outbox-relay", "notification-service"):
+        for relay in ("user-outbox-relay", "consignment-outbox-relay", "vessel-outbox-relay", "notification-service"):
             self.start(relay, [str(BIN / relay)])
         port = free_port()
         gateway = self.start(

@@ -35,6 +35,10 @@ class MongoOutbox:
         self.consignments = consignments
         self.transitions = transitions
 
+    def listen(self) -> None:
+        """No signal of new events: FerretDB has no change streams, so the relay polls."""
+        return None
+
     def pending(self, limit: int) -> Sequence[dict[str, Any]]:
         query = {"outbox_pending": True}
         documents = self.consignments.find(query, {"outbox": 1}).limit(limit)

@@ -64,8 +64,24 @@ class RelaySettings:
         )
 
 
+class Wakeups(Protocol):
+    """A store's signal that an event may have been recorded (PostgreSQL's
+    ``LISTEN``/``NOTIFY``): ``fileno`` turns readable, and the relay looks again."""
+
+    def fileno(self) -> int: ...
+
+    def drain(self) -> None:
+        """Take the signals that arrived; raises if the store's connection is lost."""
+
+    def close(self) -> None: ...
+
+
 class Outbox(Protocol):
     """A store's events that are recorded but not yet published."""
+
+    def listen(self) -> Wakeups | None:
+        """Start listening for newly recorded events, or ``None`` if the store
+        cannot tell (the relay then looks every ``poll_interval``)."""
 
     def pending(self, limit: int) -> Sequence[dict[str, Any]]:
         """Up to ``limit`` events neither published nor parked, oldest first
@@ -100,11 +116,24 @@ def is_event_fault(exc: BaseException) -> bool:
 
 
 class OutboxRelay:
-    def __init__(self, outbox: Outbox, settings: RelaySettings, poll_interval: float = 0.05) -> None:
+    """Moves an outbox's events to JetStream. An idle relay looks for new events
+    every ``poll_interval``, or, if its outbox can signal them (``listen``),
+    when signalled and every ``signalled_poll_interval`` besides (a writer that
+    does not signal): an idle platform's user relay took 4.7 % of a core
+    polling PostgreSQL 20 times a second, on the cores the bookings use."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        settings: RelaySettings,
+        poll_interval: float = 0.05,
+        signalled_poll_interval: float = 5.0,
+    ) -> None:
         self.outbox = outbox
         self.settings = settings
         self.stream = settings.stream
         self.poll_interval = poll_interval
+        self.signalled_poll_interval = signalled_poll_interval
         self.failures: dict[str, int] = {}  # event id -> failures through its own fault
 
     async def publish(self, js: Any, event: dict[str, Any]) -> None:
@@ -163,6 +192,8 @@ class OutboxRelay:
     async def run(self, stop: asyncio.Event) -> None:
         delay = 0.5
         connection = None
+        wakeups: Wakeups | None = None
+        can_listen = True  # until the outbox answers that it cannot signal
         while not stop.is_set():
             try:
                 if connection is None:
@@ -170,20 +201,54 @@ class OutboxRelay:
                     js = connection.jetstream(timeout=5)
                     await ensure_stream(js, self.stream)
                     log.info("relaying events to stream %s at %s", self.stream.name, self.stream.nats_url)
+                if wakeups is None and can_listen:
+                    # Listening before looking: an event recorded after the look is signalled.
+                    wakeups = await asyncio.to_thread(self.outbox.listen)
+                    can_listen = wakeups is not None
                 sent = await self.relay_pending(js)
                 beat(self.settings.heartbeat_file)
                 delay = 0.5
-                if sent == 0:
+                if sent == 0 and wakeups is None:
                     await wait_unless_stopped(stop, self.poll_interval)
+                elif sent == 0:
+                    await wait_for_signal(wakeups, stop, self.signalled_poll_interval)
             except Exception as exc:
                 log.warning("cannot relay events yet (%s); retrying in %.1fs", describe_failure(exc), delay)
                 if connection is not None and not connection.is_connected:
                     await close_quietly(connection)
                     connection = None
+                if wakeups is not None:  # listened again on the next round, before looking
+                    close_wakeups(wakeups)
+                    wakeups = None
                 await wait_unless_stopped(stop, delay)
                 delay = min(delay * 2, 10.0)
         if connection is not None:
             await close_quietly(connection)
+        if wakeups is not None:
+            close_wakeups(wakeups)
+
+
+async def wait_for_signal(wakeups: Wakeups, stop: asyncio.Event, timeout: float) -> None:
+    """Until ``wakeups`` signals, ``stop`` is set or ``timeout`` passes; then take the signals."""
+    loop = asyncio.get_running_loop()
+    signalled = asyncio.Event()
+    fd = wakeups.fileno()
+    loop.add_reader(fd, signalled.set)
+    waits = [asyncio.ensure_future(signalled.wait()), asyncio.ensure_future(stop.wait())]
+    try:
+        await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        loop.remove_reader(fd)
+        for wait in waits:
+            wait.cancel()
+    wakeups.drain()
+
+
+def close_wakeups(wakeups: Wakeups) -> None:
+    try:
+        wakeups.close()
+    except Exception as exc:  # a connection already lost; nothing to save
+        log.debug("closing the outbox's listener failed: %s", exc)
 
 
 def run_relay(
@@ -191,10 +256,12 @@ def run_relay(
     store_settings: Callable[[dict[str, Any]], StoreSettings],
     open_outbox: Callable[[StoreSettings], Outbox],
     waits_for: Sequence[str],
+    poll_interval: float = 0.05,
 ) -> None:
     """Console-script body of an outbox relay: checks its :class:`RelaySettings`
     and ``store_settings(config)`` (the service's own settings of its store) at
-    start, then ``open_outbox(store)`` gives the service's :class:`Outbox`; runs
+    start, then ``open_outbox(store)`` gives the service's :class:`Outbox`
+    (looked at every ``poll_interval`` while idle, unless it signals); runs
     until SIGTERM or Ctrl-C."""
     import sys
 
@@ -214,5 +281,5 @@ def run_relay(
     setup_logging(settings.log_level)
     for server in servers:
         wait_for(server)
-    run_until_signalled(OutboxRelay(open_outbox(store), settings).run)
+    run_until_signalled(OutboxRelay(open_outbox(store), settings, poll_interval).run)
     log.info("outbox relay stopped")

@@ -12,10 +12,39 @@ from sqlalchemy.orm import Session
 from user_service.models import OutboxRecord
 from user_service.settings import DatabaseSettings
 
+#: The channel a trigger on the outbox notifies at each insert (migration 0005).
+OUTBOX_CHANNEL = "user_outbox"
+
+
+class PostgresWakeups:
+    """``LISTEN user_outbox`` on a connection of its own, outside the pool:
+    readable when a transaction that recorded events has committed."""
+
+    def __init__(self, engine: Engine) -> None:
+        pooled = engine.raw_connection()
+        pooled.detach()  # held for as long as the relay listens; closed with it
+        self.connection: Any = pooled.dbapi_connection
+        self.connection.autocommit = True
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"listen {OUTBOX_CHANNEL}")
+
+    def fileno(self) -> int:
+        return int(self.connection.fileno())
+
+    def drain(self) -> None:
+        self.connection.poll()
+        self.connection.notifies.clear()
+
+    def close(self) -> None:
+        self.connection.close()
+
 
 class PostgresOutbox:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+
+    def listen(self) -> PostgresWakeups:
+        return PostgresWakeups(self.engine)
 
     def pending(self, limit: int) -> Sequence[dict[str, Any]]:
         with Session(self.engine) as session:
@@ -44,5 +73,6 @@ def open_outbox(database: DatabaseSettings) -> PostgresOutbox:
     from user_service.repository import make_engine
 
     upgrade(database.url)
-    # The relay reads and marks one event at a time: two connections are plenty.
+    # The relay reads and marks one batch at a time: two connections are plenty
+    # (its listener's is one more, of its own).
     return PostgresOutbox(make_engine(database.url, pool_size=2))

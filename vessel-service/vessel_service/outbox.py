@@ -25,6 +25,10 @@ class VesselOutbox:
     def __init__(self, entries: Collection) -> None:
         self.entries = entries
 
+    def listen(self) -> None:
+        """No signal of new events: FerretDB has no change streams, so the relay polls."""
+        return None
+
     def pending(self, limit: int) -> Sequence[dict[str, Any]]:
         """Oldest first, served by the index on ``outbox_pending``, ``at``, ``_id``.
         A vessel's departure and arrival are hours apart, so ``at`` orders its events."""

@@ -5,6 +5,8 @@ failures park an event, and that nothing else overtakes or drops one.
 import asyncio
 import json
 import logging
+import socket
+import threading
 
 import pytest
 from nats.errors import ConnectionClosedError, MaxPayloadError
@@ -34,6 +36,9 @@ class FakeOutbox:
 
     def park(self, event, reason):
         self.parked[event["id"]] = reason
+
+    def listen(self):
+        return None  # no signal of new events: the relay polls
 
 
 class FakeJetStream:
@@ -248,3 +253,132 @@ def test_the_relay_touches_its_configured_heartbeat_file_while_connected(tmp_pat
     assert outbox.sent == [outbox.events[0]["id"]]
     assert heartbeat.exists()
     assert not (tmp_path / "from-env").exists()
+
+
+class SocketWakeups:
+    """A signal of new events the test gives by hand, on one end of a socket pair."""
+
+    def __init__(self, lost=False):
+        self.reader, self.writer = socket.socketpair()
+        self.reader.setblocking(False)
+        self.lost = lost  # its connection is gone: the next drain raises
+        self.closed = False
+
+    def fileno(self):
+        return self.reader.fileno()
+
+    def signal(self):
+        self.writer.send(b"!")
+
+    def drain(self):
+        if self.lost:
+            raise OSError("server closed the connection unexpectedly")
+        try:
+            while self.reader.recv(64):
+                pass
+        except BlockingIOError:
+            pass
+
+    def close(self):
+        self.closed = True
+        self.reader.close()
+        self.writer.close()
+
+
+class ListeningOutbox(FakeOutbox):
+    """An outbox that signals new events; ``calls`` says in which order the relay listened and looked."""
+
+    def __init__(self, *wakeups):
+        super().__init__([])
+        self.wakeups = list(wakeups)
+        self.calls = []
+        self.looked = threading.Event()
+
+    def listen(self):
+        self.calls.append("listen")
+        return self.wakeups.pop(0)
+
+    def pending(self, limit):
+        self.calls.append("look")
+        self.looked.set()
+        return super().pending(limit)
+
+    async def looked_again(self):
+        self.looked.clear()
+        assert await asyncio.to_thread(self.looked.wait, 5), "the relay did not look"
+
+
+async def relaying(outbox, monkeypatch):
+    """``OutboxRelay.run`` connected to a fake JetStream that never signals by
+    itself: without a signal, it would look again only after 60 s."""
+    js = FakeJetStream({})
+
+    class FakeConnection:
+        is_connected = True
+
+        def jetstream(self, timeout):
+            return js
+
+        async def close(self):
+            pass
+
+    async def connect(url, name):
+        return FakeConnection()
+
+    async def ensure_stream(js, settings):
+        pass
+
+    monkeypatch.setattr("shippy_common.relay.connect", connect)
+    monkeypatch.setattr("shippy_common.relay.ensure_stream", ensure_stream)
+    relay = OutboxRelay(outbox, RelaySettings(stream=STREAM), poll_interval=60, signalled_poll_interval=60)
+    stop = asyncio.Event()
+    return js, stop, asyncio.create_task(relay.run(stop))
+
+
+async def published(js, count):
+    for _ in range(500):
+        if len(js.published) >= count:
+            return [event_id for _, event_id, _ in js.published]
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{count} event(s) not published within 5 s: {js.published}")
+
+
+def test_an_idle_relay_that_listens_publishes_a_new_event_as_soon_as_it_is_signalled(monkeypatch):
+    wakeups = SocketWakeups()
+    outbox = ListeningOutbox(wakeups)
+    (event,) = events("u1")
+
+    async def go():
+        js, stop, relay = await relaying(outbox, monkeypatch)
+        await outbox.looked_again()
+        outbox.events.append(event)
+        wakeups.signal()
+        assert await published(js, 1) == [event["id"]]
+        stop.set()
+        await asyncio.wait_for(relay, 5)  # stopping does not wait for the next look either
+
+    asyncio.run(go())
+    assert outbox.calls[:2] == ["listen", "look"], "listening after the first look would miss what came between"
+    assert outbox.sent == [event["id"]]
+    assert wakeups.closed
+
+
+def test_a_relay_whose_listener_is_lost_listens_again_before_looking_and_publishes(monkeypatch, caplog):
+    lost, fresh = SocketWakeups(lost=True), SocketWakeups()
+    outbox = ListeningOutbox(lost, fresh)
+    (event,) = events("u1")
+
+    async def go():
+        js, stop, relay = await relaying(outbox, monkeypatch)
+        await outbox.looked_again()
+        outbox.events.append(event)
+        lost.signal()
+        assert await published(js, 1) == [event["id"]]
+        stop.set()
+        await asyncio.wait_for(relay, 5)
+
+    with caplog.at_level(logging.WARNING, logger="shippy_common.relay"):
+        asyncio.run(go())
+    assert lost.closed
+    assert outbox.calls[:4] == ["listen", "look", "listen", "look"]
+    assert "server closed the connection unexpectedly" in caplog.text
