@@ -24,7 +24,9 @@ from pathlib import Path
 log = logging.getLogger("shippy.runner")
 
 #: Set for a companion process: the pid of the service that started it, and the
-#: pipe on which it says it is ready (the service is ready only after its companions).
+#: pipe on which it says it is ready (the service is ready only after its companions)
+#: and which it holds open for as long as it lives: the service learns that it
+#: exited, however, from the pipe's end, without polling for it.
 PARENT_PID_ENV = "SHIPPY_PARENT_PID"
 READY_FD_ENV = "SHIPPY_READY_FD"
 #: Seconds a companion has, after SIGTERM, to finish its calls before it is killed.
@@ -128,7 +130,12 @@ def _run_until_stopped(
                 child.terminate()
         runner.stop()
 
-    def watch(child: subprocess.Popen, command: Sequence[str]) -> None:
+    def watch(child: subprocess.Popen, command: Sequence[str], life_fd: int) -> None:
+        # Not child.wait(): eventlet's polls every 10 ms, 100 wake-ups a second
+        # of the process that answers token checks.
+        while green_os.read(life_fd, 64):
+            pass
+        os.close(life_fd)
         status = child.wait()
         if not stopping:
             log.error(
@@ -145,15 +152,14 @@ def _run_until_stopped(
         child = subprocess.Popen(list(command), env=env, pass_fds=(write_end,))
         os.close(write_end)
         children.append(child)
-        eventlet.spawn_n(watch, child, command)
         if not green_os.read(read_end, 1):  # closed unwritten: the companion exited
             os.close(read_end)
+            child.wait()
             raise SystemExit(f"{service_cls.name}: {command[-1]} exited before it was ready")
-        os.close(read_end)
+        eventlet.spawn_n(watch, child, command, read_end)
     runner.start()
     if ready_fd is not None:
-        os.write(ready_fd, b"1")
-        os.close(ready_fd)
+        os.write(ready_fd, b"1")  # and held open until this process exits (READY_FD_ENV)
         # Not "<name> is ready": that line says the whole service is, and its own process says it last.
         log.info("%s companion is ready", service_cls.name)
     else:
