@@ -26,12 +26,13 @@ from collections import Counter
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from shippy_common.errors import Busy
+from shippy_common.rpc import RPC_DELIVERY_MODE
 
 
 def main():
     logging.getLogger("amqp").setLevel(logging.CRITICAL)
     uri, email, password, callers, seconds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
-    proxies = [ClusterRpcProxy({"AMQP_URI": uri}, timeout=60) for _ in range(callers)]
+    proxies = [ClusterRpcProxy({"AMQP_URI": uri}, timeout=60, delivery_mode=RPC_DELIVERY_MODE) for _ in range(callers)]
     clients = [proxy.start() for proxy in proxies]
     outcomes = Counter()
 

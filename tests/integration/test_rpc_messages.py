@@ -3,6 +3,7 @@ client sends: each is logged and dropped (or refused, when a reply can be
 sent), and the service keeps serving."""
 
 import json
+import uuid
 
 import pytest
 
@@ -109,3 +110,28 @@ def test_a_redelivered_create_without_an_id_books_once(platform, raw_rpc, sign_u
     assert replies[0]["error"] is None
     assert mongo_database.consignments.count_documents({}) == 1
     assert [c["id"] for c in rpc.consignment_service.get_consignments()] == [replies[0]["result"]["id"]]
+
+
+def test_calls_between_services_and_every_answer_are_transient_messages(platform, raw_rpc, sign_up):
+    """RabbitMQ writes a persistent message to disk: calls and answers are
+    transient (``shippy_common.rpc.RPC_DELIVERY_MODE``), as the gateway's calls are."""
+    import kombu
+
+    _, _, rpc = sign_up()
+    spy = kombu.Queue("spy-" + uuid.uuid4().hex, exchange=raw_rpc.exchange, routing_key="#", auto_delete=True)
+    spy = spy(raw_rpc.channel)
+    spy.declare()
+    rpc.consignment_service.create_consignment(CLASSIC_CONSIGNMENT)  # -> user_service, -> vessel_service
+    seen = {}
+
+    def both_kinds_seen():
+        while (message := spy.get(no_ack=True)) is not None:
+            key = message.delivery_info["routing_key"]
+            kind = "call" if "." in key else "answer"  # an answer's key is its caller's reply key, a UUID
+            seen.setdefault(kind, []).append((key, message.properties.get("delivery_mode")))
+        return any(key == "vessel_service.book" for key, _ in seen.get("call", [])) and len(seen.get("answer", [])) >= 2
+
+    eventually(both_kinds_seen, what="consignment_service's call to vessel_service and the answers")
+    (book,) = [mode for key, mode in seen["call"] if key == "vessel_service.book"]
+    assert book == 1, "consignment_service's call to vessel_service is persistent"
+    assert {mode for _, mode in seen["answer"]} == {1}, seen["answer"]
