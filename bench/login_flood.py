@@ -23,16 +23,14 @@ import sys
 import time
 from collections import Counter
 
-from nameko.standalone.rpc import ClusterRpcProxy
-
 from shippy_common.errors import Busy
-from shippy_common.rpc import RPC_DELIVERY_MODE
+from shippy_common.rpc import TransientClusterRpcProxy
 
 
 def main():
     logging.getLogger("amqp").setLevel(logging.CRITICAL)
     uri, email, password, callers, seconds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
-    proxies = [ClusterRpcProxy({"AMQP_URI": uri}, timeout=60, delivery_mode=RPC_DELIVERY_MODE) for _ in range(callers)]
+    proxies = [TransientClusterRpcProxy({"AMQP_URI": uri}, timeout=60) for _ in range(callers)]
     clients = [proxy.start() for proxy in proxies]
     outcomes = Counter()
 

@@ -35,7 +35,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 import shippy_common.errors  # registers Shippy's errors, so refusals arrive typed
 from shippy_common.broker import ManagementApi, amqp_uri, local_admin
-from shippy_common.rpc import RPC_DELIVERY_MODE
+from shippy_common.rpc import TransientClusterRpcProxy
 from shippy_common.testing.net import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -258,11 +258,10 @@ class Clients:
 
     def rpc(self, token=None):
         # Transient calls, as the gateway (the platform's way in) and the services send them.
-        proxy = ClusterRpcProxy(
+        proxy = TransientClusterRpcProxy(
             {"AMQP_URI": AMQP_URI},
             context_data={"authorization": token} if token else {},
             timeout=60,
-            delivery_mode=RPC_DELIVERY_MODE,
         )
         self.proxies.append(proxy)
         return proxy.start()

@@ -72,6 +72,7 @@ from nameko.rpc import (
     ServiceProxy,
     get_rpc_exchange,
 )
+from nameko.standalone.rpc import ClusterProxy, ClusterRpcProxy
 
 from shippy_common.broker import REPLY_KEY
 from shippy_common.errors import InternalError, ServiceUnavailable, ShippyError
@@ -410,3 +411,21 @@ class TimedRpcProxy(RpcProxy):
 
     def get_dependency(self, worker_ctx: Any) -> TimedServiceProxy:
         return timed_service_proxy(worker_ctx, self.rpc_reply_listener, self.target_service, self.timeout)
+
+
+class TransientClusterRpcProxy(ClusterRpcProxy):
+    """nameko's standalone client, its calls transient (:data:`RPC_DELIVERY_MODE`) as
+    the gateway's are: what the bench calls the platform with, as its clients would."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._proxy = _TransientClusterProxy(self._worker_ctx, self._reply_listener)
+
+
+class _TransientClusterProxy(ClusterProxy):
+    def __getattr__(self, name: str) -> Any:
+        if name not in self._proxies:
+            self._proxies[name] = ServiceProxy(
+                self._worker_ctx, name, self._reply_listener, delivery_mode=RPC_DELIVERY_MODE
+            )
+        return self._proxies[name]
