@@ -21,9 +21,9 @@ class PostgresWakeups:
     readable when a transaction that recorded events has committed."""
 
     def __init__(self, engine: Engine) -> None:
-        pooled = engine.raw_connection()
-        pooled.detach()  # held for as long as the relay listens; closed with it
-        self.connection: Any = pooled.dbapi_connection
+        self.pooled = engine.raw_connection()
+        self.pooled.detach()  # held for as long as the relay listens, then closed, not pooled
+        self.connection: Any = self.pooled.dbapi_connection
         self.connection.autocommit = True
         with self.connection.cursor() as cursor:
             cursor.execute(f"listen {OUTBOX_CHANNEL}")
@@ -36,7 +36,7 @@ class PostgresWakeups:
         self.connection.notifies.clear()
 
     def close(self) -> None:
-        self.connection.close()
+        self.pooled.close()
 
 
 class PostgresOutbox:

@@ -168,6 +168,28 @@ def test_a_batch_is_marked_sent_in_one_round_trip_and_what_went_out_before_a_fai
     assert outbox.marks[1:] == [[batch[2]["id"], batch[3]["id"]]]
 
 
+def connect_to(js, monkeypatch):
+    """The relay's NATS connection, replaced by one to the fake JetStream ``js``."""
+
+    class FakeConnection:
+        is_connected = True
+
+        def jetstream(self, timeout):
+            return js
+
+        async def close(self):
+            pass
+
+    async def connect(url, name):
+        return FakeConnection()
+
+    async def ensure_stream(js, settings):
+        pass
+
+    monkeypatch.setattr("shippy_common.relay.connect", connect)
+    monkeypatch.setattr("shippy_common.relay.ensure_stream", ensure_stream)
+
+
 def relay_config(**changes):
     """A relay's keys as its service's ``config.yml`` gives them by default."""
     return {
@@ -230,23 +252,7 @@ def test_the_relay_touches_its_configured_heartbeat_file_while_connected(tmp_pat
                 await super().publish(subject, payload, headers)
                 stop.set()
 
-        class FakeConnection:
-            is_connected = True
-
-            def jetstream(self, timeout):
-                return StopAfterPublishing({})
-
-            async def close(self):
-                pass
-
-        async def connect(url, name):
-            return FakeConnection()
-
-        async def ensure_stream(js, settings):
-            pass
-
-        monkeypatch.setattr("shippy_common.relay.connect", connect)
-        monkeypatch.setattr("shippy_common.relay.ensure_stream", ensure_stream)
+        connect_to(StopAfterPublishing({}), monkeypatch)
         await OutboxRelay(outbox, RelaySettings(stream=STREAM, heartbeat_file=heartbeat)).run(stop)
 
     asyncio.run(go())
@@ -309,27 +315,10 @@ class ListeningOutbox(FakeOutbox):
 
 
 async def relaying(outbox, monkeypatch):
-    """``OutboxRelay.run`` connected to a fake JetStream that never signals by
-    itself: without a signal, it would look again only after 60 s."""
+    """``OutboxRelay.run`` connected to a fake JetStream; without a signal, it
+    would look again only after 60 s."""
     js = FakeJetStream({})
-
-    class FakeConnection:
-        is_connected = True
-
-        def jetstream(self, timeout):
-            return js
-
-        async def close(self):
-            pass
-
-    async def connect(url, name):
-        return FakeConnection()
-
-    async def ensure_stream(js, settings):
-        pass
-
-    monkeypatch.setattr("shippy_common.relay.connect", connect)
-    monkeypatch.setattr("shippy_common.relay.ensure_stream", ensure_stream)
+    connect_to(js, monkeypatch)
     relay = OutboxRelay(outbox, RelaySettings(stream=STREAM), poll_interval=60, signalled_poll_interval=60)
     stop = asyncio.Event()
     return js, stop, asyncio.create_task(relay.run(stop))
