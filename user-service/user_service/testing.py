@@ -72,13 +72,60 @@ def _admin(statement):
         connection.close()
 
 
-@pytest.fixture
-def database_url():
-    """A new, empty PostgreSQL database for one test, dropped afterwards."""
+def _create_database():
     name = f"test_users_{uuid.uuid4().hex[:12]}"
     _admin(f"create database {name}")
+    return name
+
+
+class _DatabaseSupply:
+    """Test databases made one ahead and dropped behind, in green threads.
+
+    ``create database`` takes 0.1-0.25 s of the server's time and some 270
+    tests each need one: the next test's database is made while this test
+    runs, and a finished test's is dropped while the next one runs.
+    """
+
+    def __init__(self):
+        import psycogreen.eventlet
+
+        # psycopg2 waits cooperatively, as user_service makes it do anyway.
+        psycogreen.eventlet.patch_psycopg()
+        self._next = None
+        self._drops = []
+
+    def take(self):
+        import eventlet
+
+        name = _create_database() if self._next is None else self._next.wait()
+        self._next = eventlet.spawn(_create_database)
+        return name
+
+    def give_back(self, name):
+        import eventlet
+
+        self._drops.append(eventlet.spawn(_drop_database, name))
+
+    def close(self):
+        if self._next is not None:
+            self.give_back(self._next.wait())
+        for drop in self._drops:
+            drop.wait()
+
+
+@pytest.fixture(scope="session")
+def _database_supply():
+    supply = _DatabaseSupply()
+    yield supply
+    supply.close()
+
+
+@pytest.fixture
+def database_url(_database_supply):
+    """A new, empty PostgreSQL database for one test, dropped afterwards."""
+    name = _database_supply.take()
     yield ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    _drop_database(name)
+    _database_supply.give_back(name)
 
 
 def _drop_database(name):
