@@ -148,8 +148,9 @@ class ConsignmentRepository:
         return None if document is None else _from_document(document)
 
     def existing_ids(self, consignment_ids: Sequence[str]) -> set[str]:
-        documents = self.consignments.find({"_id": {"$in": list(consignment_ids)}}, {"_id": 1})
-        return {document["_id"] for document in documents}
+        """One look-up by ``_id`` each: FerretDB answers ``$in`` by reading the
+        whole collection, once per batch of reconciliation."""
+        return {cid for cid in consignment_ids if self.consignments.find_one({"_id": cid}, {"_id": 1}) is not None}
 
     def owned_by(self, owner_id: str) -> list[Consignment]:
         """The owner's consignments, newest first."""

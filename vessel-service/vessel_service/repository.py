@@ -212,7 +212,8 @@ class VesselLedger:
         self.migrate_legacy_entries()
         self.entries.create_index([("key", ASCENDING)], unique=True)
         self.entries.create_index([("booking_id", ASCENDING), ("seq", DESCENDING)])
-        self.entries.create_index([("kind", ASCENDING), ("at", ASCENDING)])
+        self.entries.create_index([("minute", ASCENDING), ("at", ASCENDING), ("_id", ASCENDING)])
+        self.add_booking_minutes()
         self.entries.create_index([("vessel_id", ASCENDING), ("voyage", ASCENDING), ("seq", ASCENDING)])
         self.entries.create_index([("outbox_pending", ASCENDING), ("at", ASCENDING), ("_id", ASCENDING)])
 
@@ -256,6 +257,30 @@ class VesselLedger:
             previous = document
         log.info("migrated %d legacy ledger entries", migrated)
         return migrated
+
+    def add_booking_minutes(self) -> int:
+        """Give each booking entry written before bookings carried their
+        ``minute`` (:func:`booking_minute`) its own, once per ledger (a
+        ``ledger_upgrades`` document records it); the number this call changed.
+        Until then :meth:`bookings_between` would not see those bookings."""
+        upgrades = self.entries.database["ledger_upgrades"]
+        if upgrades.find_one({"_id": BOOKING_MINUTES}) is not None:
+            return 0
+        changed = 0
+        for document in self.entries.find({"kind": str(EntryKind.BOOKING), "minute": {"$exists": False}}, {"at": 1}):
+            at = _utc(document.get("at"))
+            if at is not None:
+                update = {"$set": {"minute": booking_minute(at)}}
+                changed += self.entries.update_one(
+                    {"_id": document["_id"], "minute": {"$exists": False}}, update
+                ).modified_count
+        upgrades.update_one({"_id": BOOKING_MINUTES}, {"$set": {"at": datetime.now(UTC)}}, upsert=True)
+        with contextlib.suppress(OperationFailure):  # another instance dropped it meanwhile
+            if PREVIOUS_BOOKINGS_INDEX in self.entries.index_information():
+                self.entries.drop_index(PREVIOUS_BOOKINGS_INDEX)
+        if changed:
+            log.info("gave %d booking entries their minute", changed)
+        return changed
 
     def _drop_legacy_booking_index(self) -> None:
         index = self.entries.index_information().get(LEGACY_BOOKING_INDEX)
@@ -323,10 +348,18 @@ class VesselLedger:
         return True
 
     def bookings_between(self, since: datetime, until: datetime, limit: int) -> list[LedgerEntry]:
-        """Served by the index on ``kind``, ``at``."""
-        query = {"kind": str(EntryKind.BOOKING), "at": {"$gte": since, "$lt": until}}
-        documents = self.entries.find(query).sort([("at", ASCENDING), ("_id", ASCENDING)]).limit(limit)
-        return [_entry_from_document(document) for document in documents]
+        """One query per minute of the window, each served by the index on
+        ``minute``, ``at``, ``_id``: FerretDB sends only equality filters to
+        PostgreSQL, so a query on a range of ``at`` alone would read every
+        booking ever made (seconds, and a timed-out reconciliation, at 100,000)."""
+        found: list[LedgerEntry] = []
+        minute = since.replace(second=0, microsecond=0)
+        while minute < until and len(found) < limit:
+            query = {"minute": booking_minute(minute), "at": {"$gte": since, "$lt": until}}
+            documents = self.entries.find(query).sort([("at", ASCENDING), ("_id", ASCENDING)])
+            found.extend(_entry_from_document(document) for document in documents.limit(limit - len(found)))
+            minute += timedelta(minutes=1)
+        return found
 
     def voyage_entries(self, vessel_id: str, voyage: int, through_seq: int) -> Sequence[LedgerEntry]:
         """Served by the index on ``vessel_id``, ``voyage``, ``seq``. Voyage 1
@@ -347,6 +380,16 @@ class VesselLedger:
 
 #: The previous release's unique index on ``booking_id``.
 LEGACY_BOOKING_INDEX = "booking_id_1"
+#: The index reconciliation's query used before bookings carried their minute.
+PREVIOUS_BOOKINGS_INDEX = "kind_1_at_1"
+#: The ``ledger_upgrades`` document of :meth:`VesselRepository.add_booking_minutes`.
+BOOKING_MINUTES = "booking minutes"
+
+
+def booking_minute(at: datetime) -> str:
+    """The UTC minute of a booking, ``2026-12-04T09:53``: what reconciliation's
+    look-up by time window matches on (:meth:`VesselRepository.bookings_between`)."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
 
 
 def _entry_id(vessel_id: str, seq: int) -> str:
@@ -417,6 +460,8 @@ def _entry_to_document(entry: LedgerEntry) -> dict[str, Any]:
         document.update(at=entry.at, by=entry.by)
     elif entry.kind is not EntryKind.OPENING:
         document.update(booking_id=entry.booking_id, generation=entry.generation, at=entry.at)
+        if entry.kind is EntryKind.BOOKING and entry.at is not None:
+            document.update(minute=booking_minute(entry.at))
     if entry.load is not None:
         document.update(containers=entry.load.containers, weight=entry.load.weight)
     if entry.event is not None:

@@ -1,4 +1,4 @@
-"""Every query of a booking, a cancel, a look-up and a customer's first page is
+"""Every query of a booking, a cancel, a look-up, a customer's first page and reconciliation is
 answered from an index, among thousands of other consignments
 (``shippy_common.testing.queries``). Runs on the host only: the compose file's
 stand-in for MongoDB runs FerretDB on SQLite, which uses no index at all."""
@@ -70,4 +70,22 @@ def test_a_customers_hot_paths_read_only_through_indexes(mongo_uri, mongo_databa
 
     assert [consignment.id for consignment in page.items] == ["mine-2", "mine-1"]
     assert len(recorder.finds) >= 8
+    assert recorder.unindexed(mongo_database) == []
+
+
+def test_reconciliation_looks_consignments_up_through_the_index(mongo_uri, mongo_database):
+    recorder = QueryRecorder()
+    client = pymongo.MongoClient(mongo_uri, event_listeners=[recorder], tz_aware=True)
+    store = ConsignmentRepository(client[mongo_database.name])
+    store.ensure_indexes()
+    mongo_database.consignments.insert_many(
+        [{"_id": f"other-{n}", "owner_id": f"owner-{n % 100}", "reference": f"REF-{n}"} for n in range(OTHERS)]
+    )
+    recorder.finds.clear()
+
+    stored = store.existing_ids(["other-7", "never-stored", "other-2999"])
+    client.close()
+
+    assert stored == {"other-7", "other-2999"}
+    assert recorder.finds
     assert recorder.unindexed(mongo_database) == []

@@ -132,3 +132,22 @@ def test_entries_written_before_voyages_sail_on_voyage_one(
     assert (departure["voyage"], departure["booking_ids"]) == (1, ["kept", "new"])
     with pytest.raises(InvalidTransition):
         vessels.release({"booking_id": "kept"})
+
+
+def test_bookings_the_previous_release_made_are_in_reconciliations_window(
+    container_factory, vessel_config, mongo_database, rpc_client
+):
+    mongo_database.vessel_ledger.insert_many(
+        [
+            previous_release_entry(0, "opening", 10),
+            previous_release_entry(1, "booking", 8, "first", 2),
+            previous_release_entry(2, "booking", 5, "second", 3),
+        ]
+    )
+    for _ in range(2):
+        container_factory(VesselService, {**vessel_config, "SEED_DEFAULT_FLEET": False}).start()
+    now = datetime.now(UTC)
+    window = {"since": (now - timedelta(minutes=2)).isoformat(), "until": (now + timedelta(minutes=1)).isoformat()}
+    bookings = rpc_client(timeout=30).vessel_service.bookings_between(window)
+    assert [booking["booking_id"] for booking in bookings] == ["first", "second"]
+    assert "kind_1_at_1" not in mongo_database.vessel_ledger.index_information()

@@ -1,16 +1,16 @@
-"""Every query of a booking, a retry and a release is answered from an index,
+"""Every query of a booking, a retry, a release and reconciliation's window is answered from an index,
 among thousands of other vessels and ledger entries
 (``shippy_common.testing.queries``). Runs on the host only: the compose file's
 stand-in for MongoDB runs FerretDB on SQLite, which uses no index at all."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pymongo
 
 from shippy_common.testing.queries import QueryRecorder
 from vessel_service import services
 from vessel_service.domain import Load, Vessel
-from vessel_service.repository import VesselRepository
+from vessel_service.repository import VesselRepository, booking_minute
 
 OTHERS = 3000
 
@@ -54,3 +54,32 @@ def test_the_booking_paths_read_only_through_indexes(mongo_uri, mongo_database):
 
     assert len(recorder.finds) >= 10
     assert recorder.unindexed(mongo_database) == []
+
+
+def test_reconciliation_reads_a_window_of_bookings_through_the_index(mongo_uri, mongo_database):
+    recorder = QueryRecorder()
+    client = pymongo.MongoClient(mongo_uri, event_listeners=[recorder], tz_aware=True)
+    repository = VesselRepository(client[mongo_database.name])
+    repository.ensure_indexes()
+    start = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+    mongo_database.vessel_ledger.insert_many(
+        [
+            {"_id": f"other:{n:012d}", "key": f"booking/1/other-{n}", "kind": "booking", "vessel_id": "other"}
+            | {"seq": n, "booking_id": f"other-{n}", "generation": 1, "containers_left": 1, "weight_left": 1}
+            | {"at": start + timedelta(seconds=n), "minute": booking_minute(start + timedelta(seconds=n))}
+            for n in range(OTHERS)
+        ]
+    )
+    recorder.finds.clear()
+
+    window = repository.ledger.bookings_between(start + timedelta(seconds=90), start + timedelta(seconds=200), limit=50)
+    client.close()
+
+    assert [entry.booking_id for entry in window] == [f"other-{n}" for n in range(90, 140)]
+    assert recorder.unindexed(mongo_database) == []
+    assert len(recorder.finds) >= 2  # the window's first two minutes
+    # FerretDB has PostgreSQL select by a query's equalities only and applies
+    # the rest (the range of ``at``) to every document they select: a minute's.
+    for find in recorder.finds:
+        equalities = {field: value for field, value in find["filter"].items() if not isinstance(value, dict)}
+        assert mongo_database.vessel_ledger.count_documents(equalities) <= 60, find

@@ -321,7 +321,7 @@ def test_entries_of_the_previous_release_read_as_voyage_one_open():
     entry = _entry_from_document(document)
     assert (entry.allocation.voyage, entry.allocation.status) == (1, VesselStatus.OPEN)
     assert entry.allocation.can_take(Load(9, 990))
-    assert _entry_to_document(entry) == {**document, "voyage": 1, "status": "open"}
+    assert _entry_to_document(entry) == {**document, "voyage": 1, "status": "open", "minute": "2026-11-25T00:00"}
 
 
 def test_a_departure_is_stored_with_its_pending_event_and_read_back(ship):
