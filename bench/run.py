@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -37,6 +38,7 @@ import shippy_common.errors  # registers Shippy's errors, so refusals arrive typ
 from shippy_common.broker import ManagementApi, amqp_uri, local_admin
 from shippy_common.rpc import TransientClusterRpcProxy
 from shippy_common.testing.net import free_port
+from vessel_service.repository import booking_minute
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -371,12 +373,15 @@ def store_costs(booker, reader, seconds):
 def seed_store(count):
     """``count`` consignments of 1,000 other customers, and as many ledger
     entries of one more vessel, written straight into MongoDB as the services
-    store them (copies of a real consignment and booking entry), published."""
+    store them (copies of a real consignment and booking entry), published.
+    The bookings were made one a second, until two days ago: reconciliation
+    has checked them long since, as it would have in a store that grew so."""
     client = pymongo.MongoClient("mongodb://127.0.0.1:27017/")
     consignments, ledger = client.bench_consignment.consignments, client.bench_vessel.vessel_ledger
     consignment = consignments.find_one({"status": "booked"})
     entry = ledger.find_one({"kind": "booking"})
     started_ns = time.time_ns()
+    booked_from = datetime.now(UTC) - timedelta(days=2, seconds=count)
     for first in range(0, count, 1000):
         numbers = range(first, min(count, first + 1000))
         consignments.insert_many(
@@ -403,6 +408,8 @@ def seed_store(count):
                     "seq": n + 1,
                     "key": f"booking/1/seed-{n}",
                     "booking_id": f"seed-{n}",
+                    "at": booked_from + timedelta(seconds=n),
+                    "minute": booking_minute(booked_from + timedelta(seconds=n)),
                 }
                 for n in numbers
             ],
