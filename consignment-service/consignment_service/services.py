@@ -442,6 +442,8 @@ class ReconcileReport:
 
 
 RECONCILE_BATCH = 500
+#: The longest window reconciliation asks vessel_service for at once (it takes up to a day).
+RECONCILE_WINDOW = timedelta(hours=1)
 
 
 def reconcile(
@@ -461,7 +463,8 @@ def reconcile(
     since = checkpoint.load() or until - first_run_lookback
     checked = released = 0
     while since < until:
-        batch = vessels.bookings_between(since, until, RECONCILE_BATCH)
+        window_end = min(until, since + RECONCILE_WINDOW)
+        batch = vessels.bookings_between(since, window_end, RECONCILE_BATCH)
         stored = consignments.existing_ids([reservation.booking_id for reservation in batch])
         for reservation in batch:
             if reservation.booking_id in stored:
@@ -485,6 +488,6 @@ def reconcile(
                 )
         checked += len(batch)
         # A booking at the batch's last instant may be checked twice: harmless.
-        since = until if len(batch) < RECONCILE_BATCH else max(batch[-1].at, since + timedelta(milliseconds=1))
+        since = window_end if len(batch) < RECONCILE_BATCH else max(batch[-1].at, since + timedelta(milliseconds=1))
         checkpoint.save(since)
     return ReconcileReport(checked=checked, released=released, checked_until=until)

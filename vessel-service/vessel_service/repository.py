@@ -382,14 +382,15 @@ class VesselLedger:
 LEGACY_BOOKING_INDEX = "booking_id_1"
 #: The index reconciliation's query used before bookings carried their minute.
 PREVIOUS_BOOKINGS_INDEX = "kind_1_at_1"
-#: The ``ledger_upgrades`` document of :meth:`VesselRepository.add_booking_minutes`.
+#: The ``ledger_upgrades`` document of :meth:`VesselLedger.add_booking_minutes`.
 BOOKING_MINUTES = "booking minutes"
 
 
 def booking_minute(at: datetime) -> str:
     """The UTC minute of a booking, ``2026-12-04T09:53``: what reconciliation's
-    look-up by time window matches on (:meth:`VesselRepository.bookings_between`)."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+    look-up by time window matches on (:meth:`VesselLedger.bookings_between`).
+    An instant without an offset is UTC, as pymongo reads one back by default."""
+    return (at if at.tzinfo is None else at.astimezone(UTC)).strftime("%Y-%m-%dT%H:%M")
 
 
 def _entry_id(vessel_id: str, seq: int) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from shippy_common.errors import ValidationError
 from shippy_common.schemas import Identifier, StrictModel
@@ -72,7 +72,18 @@ class Release(StrictModel):
 
 
 MAX_BOOKINGS_PAGE = 1000
-Instant = Annotated[datetime, Field(strict=False)]
+
+
+def _utc(moment: datetime) -> datetime:
+    """An instant without an offset is taken as UTC, as Shippy writes every instant."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+Instant = Annotated[datetime, Field(strict=False), AfterValidator(_utc)]
+
+
+#: The longest window ``bookings_between`` reads: one query per minute of it.
+MAX_BOOKINGS_WINDOW = timedelta(days=1)
 
 
 class BookingWindow(StrictModel):
@@ -81,6 +92,12 @@ class BookingWindow(StrictModel):
     since: Instant
     until: Instant
     limit: Annotated[int, Field(ge=1, le=MAX_BOOKINGS_PAGE)] = 500
+
+    @model_validator(mode="after")
+    def at_most_a_day(self) -> BookingWindow:
+        if self.until - self.since > MAX_BOOKINGS_WINDOW:
+            raise ValueError("until is more than a day after since")
+        return self
 
 
 #: Who made a voyage change: the caller's user id, as consignment_service sends it.

@@ -5,7 +5,14 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from consignment_service.domain import BOOKED, BookedVessel, Page, Position, ReferenceTaken, Reservation, VoyageChange
-from shippy_common.errors import AlreadyExists, BookingReleased, InvalidTransition, NotFound, NoVesselAvailable
+from shippy_common.errors import (
+    AlreadyExists,
+    BookingReleased,
+    InvalidTransition,
+    NotFound,
+    NoVesselAvailable,
+    ValidationError,
+)
 
 
 class InMemoryConsignments:
@@ -171,6 +178,8 @@ class InMemoryVessels:
         return True
 
     def bookings_between(self, since, until, limit):
+        if until - since > timedelta(days=1):  # as vessel_service refuses it
+            raise ValidationError("window", "until is more than a day after since")
         found = [
             Reservation(booking_id, held[0], "v1", held[3])
             for booking_id, held in self.bookings.items()

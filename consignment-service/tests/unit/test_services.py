@@ -136,6 +136,20 @@ def test_reconcile_pages_through_more_bookings_than_one_batch(store, vessels, cl
     assert vessels.room == 100
 
 
+def test_reconcile_after_days_without_a_run_reads_them_a_window_at_a_time(store, vessels, clock):
+    vessels.room = 100
+    checkpoint = InMemoryCheckpoint()
+    checkpoint.save(T0)
+    for hours in (1, 30, 60):
+        clock.now = T0 + timedelta(hours=hours)
+        vessels.book(f"orphan-{hours}h", 1, 1)
+    clock.now = T0 + timedelta(days=4)
+    report = services.reconcile(store, vessels, checkpoint, now=clock, grace=GRACE)
+    assert (report.checked, report.released) == (3, 3)
+    assert vessels.room == 100
+    assert checkpoint.load() == clock.now - GRACE
+
+
 def test_one_consignment_is_found_for_its_owner_only(store, vessels, clock):
     created = create(store, vessels, clock)
     assert services.consignment_of(store, store.transitions, ANA, "c1") == created

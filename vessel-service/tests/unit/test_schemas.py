@@ -3,7 +3,7 @@ import pytest
 from shippy_common.errors import ValidationError
 from shippy_common.schemas import parse
 from vessel_service.domain import Load
-from vessel_service.schemas import NewVessel, Specification
+from vessel_service.schemas import MAX_BOOKINGS_WINDOW, BookingWindow, NewVessel, Specification
 
 GOOD_VESSEL = {"id": "v-1", "name": "Test", "capacity": 10, "max_weight": 100}
 
@@ -104,3 +104,23 @@ def test_bad_voyage_changes_are_refused(payload, field):
     with pytest.raises(ValidationError) as error:
         parse(VoyageChangeRequest, payload, name="departure")
     assert error.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("window", "field"),
+    [
+        ({"since": "0001-01-01T00:00:00+00:00", "until": "2026-12-04T00:00:00+00:00"}, "window"),
+        ({"since": "2026-12-02T00:00:00+00:00", "until": "2026-12-03T00:00:01+00:00"}, "window"),
+        ({"since": "2026-12-01T23:59:59", "until": "2026-12-03T00:00:00+00:00"}, "window"),
+        ({"since": "yesterday", "until": "2026-12-03T00:00:00+00:00"}, "since"),
+    ],
+)
+def test_a_window_longer_than_a_day_or_not_a_window_is_refused(window, field):
+    with pytest.raises(ValidationError) as error:
+        parse(BookingWindow, window, name="window")
+    assert error.value.field == field
+
+
+def test_a_day_long_window_is_read_an_instant_without_offset_as_utc():
+    window = parse(BookingWindow, {"since": "2026-12-02T00:00:00Z", "until": "2026-12-03T00:00:00"}, name="window")
+    assert window.until - window.since == MAX_BOOKINGS_WINDOW
