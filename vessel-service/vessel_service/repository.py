@@ -25,6 +25,7 @@ from vessel_service.domain import (
     Load,
     Vessel,
     VesselStatus,
+    as_utc,
     voyage_change_key,
 )
 
@@ -388,9 +389,8 @@ BOOKING_MINUTES = "booking minutes"
 
 def booking_minute(at: datetime) -> str:
     """The UTC minute of a booking, ``2026-12-04T09:53``: what reconciliation's
-    look-up by time window matches on (:meth:`VesselLedger.bookings_between`).
-    An instant without an offset is UTC, as pymongo reads one back by default."""
-    return (at if at.tzinfo is None else at.astimezone(UTC)).strftime("%Y-%m-%dT%H:%M")
+    look-up by time window matches on (:meth:`VesselLedger.bookings_between`)."""
+    return as_utc(at).astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
 
 
 def _entry_id(vessel_id: str, seq: int) -> str:
@@ -493,6 +493,4 @@ def _entry_from_document(document: dict[str, Any]) -> LedgerEntry:
 
 def _utc(moment: datetime | None) -> datetime | None:
     """As stored (UTC), whether or not the client reading it is ``tz_aware``."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
+    return None if moment is None else as_utc(moment)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from shippy_common.errors import ValidationError
 from shippy_common.schemas import Identifier, StrictModel
-from vessel_service.domain import Load, Vessel, VesselStatus
+from vessel_service.domain import Load, Vessel, VesselStatus, as_utc
 
 MAX_CONTAINERS = 100_000
 MAX_WEIGHT = 10**9
@@ -74,12 +74,7 @@ class Release(StrictModel):
 MAX_BOOKINGS_PAGE = 1000
 
 
-def _utc(moment: datetime) -> datetime:
-    """An instant without an offset is taken as UTC, as Shippy writes every instant."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
-Instant = Annotated[datetime, Field(strict=False), AfterValidator(_utc)]
+Instant = Annotated[datetime, Field(strict=False), AfterValidator(as_utc)]
 
 
 #: The longest window ``bookings_between`` reads: one query per minute of it.
