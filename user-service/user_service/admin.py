@@ -44,12 +44,10 @@ def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     role = ROLE_OF_COMMAND[args.command]
 
-    from sqlalchemy.orm import sessionmaker
-
     from user_service.domain import email_key
     from user_service.main import CONFIG_FILE
     from user_service.migrations import upgrade
-    from user_service.repository import UserRepository, make_engine
+    from user_service.repository import UserDatabase, UserRepository
     from user_service.settings import DatabaseSettings
 
     try:
@@ -63,11 +61,11 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:
         fail(f"cannot reach PostgreSQL at {database.address} ({describe_failure(exc)})", EXIT_REFUSED)
     upgrade(settings.url)
-    engine = make_engine(settings.url, pool_size=1)
+    users = UserDatabase(settings.url, pool_size=1)
     try:
-        user = UserRepository(sessionmaker(engine)).set_role(email_key(args.email), role)
+        user = UserRepository(users).set_role(email_key(args.email), role)
     finally:
-        engine.dispose()
+        users.close()
     if user is None:
         fail(f"no account for {args.email}", EXIT_REFUSED)
     print(f"{user.email} ({user.id}) is now {'an' if role == ADMIN else 'a'} {role}")

@@ -6,14 +6,13 @@ from typing import Any
 
 import psycogreen.eventlet
 from nameko.extensions import DependencyProvider
-from sqlalchemy.orm import sessionmaker
 
 from shippy_common.auth import Caller, CurrentUser
 from shippy_common.settings import settings_of
 from user_service import services
 from user_service.migrations import upgrade
 from user_service.passwords import PasswordHasher
-from user_service.repository import UserRepository, make_engine
+from user_service.repository import UserDatabase, UserRepository
 from user_service.settings import UserSettings
 from user_service.tokens import TokenAuthority
 
@@ -26,17 +25,16 @@ class UserStore(DependencyProvider):
         psycogreen.eventlet.patch_psycopg()
         settings: UserSettings = settings_of(self.container)
         upgrade(settings.database.url)
-        self.engine = make_engine(settings.database.url, pool_size=settings.database.pool_size)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.database = UserDatabase(settings.database.url, pool_size=settings.database.pool_size)
 
     def stop(self) -> None:
-        self.engine.dispose()
+        self.database.close()
 
     def kill(self) -> None:
-        self.engine.dispose()
+        self.database.close()
 
     def get_dependency(self, worker_ctx: Any) -> UserRepository:
-        return UserRepository(self.sessions)
+        return UserRepository(self.database)
 
 
 class Passwords(DependencyProvider):

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, select, tuple_, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine, Executable, Row, create_engine, select, tuple_, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import sessionmaker
 
 from shippy_common.errors import AlreadyExists
 from user_service.domain import PagePosition, User
 from user_service.migrations import sqlalchemy_url
 from user_service.models import OutboxRecord, UserRecord
 
+USERS = UserRecord.__table__
 
-def _to_domain(record: UserRecord) -> User:
+
+def _to_domain(record: UserRecord | Row[Any]) -> User:
     return User(
         id=str(record.id),
         name=record.name,
@@ -25,9 +28,49 @@ def _to_domain(record: UserRecord) -> User:
     )
 
 
+class UserDatabase:
+    """The connections to user_service's PostgreSQL database, in two pools.
+
+    ``sessions`` are for writes: each a transaction, its connection pinged
+    when checked out. ``reads`` hold autocommit connections, for one SELECT
+    each: one round trip, where a session's read takes four (the ping, BEGIN,
+    the SELECT, ROLLBACK). A token check is one such read."""
+
+    def __init__(self, database_url: str, pool_size: int) -> None:
+        self.writes = make_engine(database_url, pool_size)
+        self.sessions = sessionmaker(self.writes, expire_on_commit=False)
+        self.reads = create_engine(
+            sqlalchemy_url(database_url),
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            isolation_level="AUTOCOMMIT",
+            hide_parameters=True,
+        )
+
+    def read(self, query: Executable) -> list[Row[Any]]:
+        """The rows ``query`` selects. Its pooled connection found dropped (as
+        after PostgreSQL restarted: SQLAlchemy then discards the whole pool's),
+        the query is run once more on a new one, which a SELECT may safely be."""
+        try:
+            return self._read_once(query)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+        return self._read_once(query)
+
+    def _read_once(self, query: Executable) -> list[Row[Any]]:
+        with self.reads.connect() as connection:
+            return list(connection.execute(query))
+
+    def close(self) -> None:
+        self.writes.dispose()
+        self.reads.dispose()
+
+
 class UserRepository:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self.sessions = sessions
+    def __init__(self, database: UserDatabase) -> None:
+        self.database = database
+        self.sessions = database.sessions
 
     def add(
         self, user_id: str, *, name: str, company: str, email: str, email_key: str, password_hash: str, event: dict
@@ -53,26 +96,22 @@ class UserRepository:
             raise AlreadyExists(f"an account for {email} already exists") from None
 
     def email_taken(self, email_key: str) -> bool:
-        with self.sessions() as session:
-            return session.scalar(select(UserRecord.id).where(UserRecord.email_key == email_key)) is not None
+        return bool(self.database.read(select(USERS.c.id).where(USERS.c.email_key == email_key)))
 
     def with_password_hash(self, email_key: str) -> tuple[User, str] | None:
-        with self.sessions() as session:
-            record = session.scalar(select(UserRecord).where(UserRecord.email_key == email_key))
-            return None if record is None else (_to_domain(record), record.password_hash)
+        rows = self.database.read(select(USERS).where(USERS.c.email_key == email_key))
+        return (_to_domain(rows[0]), rows[0].password_hash) if rows else None
 
     def get(self, user_id: str) -> User | None:
-        with self.sessions() as session:
-            record = session.get(UserRecord, uuid.UUID(user_id))
-            return None if record is None else _to_domain(record)
+        rows = self.database.read(select(USERS).where(USERS.c.id == uuid.UUID(user_id)))
+        return _to_domain(rows[0]) if rows else None
 
     def page(self, after: PagePosition | None, limit: int) -> list[User]:
         """Up to ``limit`` users in (created_at, id) order, from just after ``after``."""
-        query = select(UserRecord).order_by(UserRecord.created_at, UserRecord.id).limit(limit)
+        query = select(USERS).order_by(USERS.c.created_at, USERS.c.id).limit(limit)
         if after is not None:
-            query = query.where(tuple_(UserRecord.created_at, UserRecord.id) > tuple_(*after))
-        with self.sessions() as session:
-            return [_to_domain(record) for record in session.scalars(query)]
+            query = query.where(tuple_(USERS.c.created_at, USERS.c.id) > tuple_(*after))
+        return [_to_domain(row) for row in self.database.read(query)]
 
     def set_role(self, email_key: str, role: str) -> User | None:
         """Give the account at ``email_key`` ``role``; ``None`` if there is none."""

@@ -3,12 +3,10 @@
 import select
 import uuid
 
-from sqlalchemy.orm import sessionmaker
-
 from shippy_common.envelope import USER_CREATED, new_event
 from user_service.migrations import upgrade
 from user_service.outbox import PostgresOutbox
-from user_service.repository import UserRepository, make_engine
+from user_service.repository import UserDatabase, UserRepository, make_engine
 
 PASSWORD_HASH = "$2b$04$abcdefghijklmnopqrstuuJ3pS1lDnmu7mZt2X3eXWRUvEJp5ZcWa"
 
@@ -20,12 +18,13 @@ def readable(wakeups, timeout):
 def test_a_committed_event_signals_the_listening_relay_once(database_url):
     upgrade(database_url)
     engine = make_engine(database_url, pool_size=1)
+    users = UserDatabase(database_url, pool_size=1)
     outbox = PostgresOutbox(engine)
     wakeups = outbox.listen()
     try:
         user_id = str(uuid.uuid4())
         event = new_event(USER_CREATED, user_id, {"user_id": user_id})
-        UserRepository(sessionmaker(engine, expire_on_commit=False)).add(
+        UserRepository(users).add(
             user_id,
             name="Ana",
             company="X",
@@ -40,4 +39,5 @@ def test_a_committed_event_signals_the_listening_relay_once(database_url):
         assert event["id"] in [pending["id"] for pending in outbox.pending(1000)]
     finally:
         wakeups.close()
+        users.close()
         engine.dispose()
