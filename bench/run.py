@@ -53,6 +53,8 @@ ADMIN_DB = "postgresql://shippy:shippy@127.0.0.1:5432/shippy"
 BENCH_DB = "shippy_bench"
 BCRYPT_COST = 12
 FLOOD_CALLERS = 500
+# The one-vessel and ten-vessel rows are measured in turn, this many times each.
+HOT_VESSEL_ROUNDS = 2
 # The store-growth rows: how many consignments, and ledger entries, are added between them.
 GROWTH_DOCUMENTS = int(os.environ.get("BENCH_GROWTH_DOCUMENTS", "100000"))
 # The customer whose first page those rows read has this many consignments, before and after.
@@ -211,11 +213,12 @@ class Platform:
             log.close()
 
 
-def run_load(make_call, concurrency, seconds, warmup=1.0, refused=()):
+def run_load(make_call, concurrency, seconds, warmup=1.0, refused=(), samples=None):
     """``concurrency`` greenthreads, each with its own connection, calling
     back to back for ``seconds`` after a warm-up; throughput and latencies
-    of the calls that succeeded. A call refused with one of ``refused`` is
-    counted and tried again after ``BUSY_RETRY_SECONDS``; any other failure fails the row."""
+    of the calls that succeeded (each also added to ``samples``, a list, if
+    given). A call refused with one of ``refused`` is counted and tried
+    again after ``BUSY_RETRY_SECONDS``; any other failure fails the row."""
     calls = [make_call() for _ in range(concurrency)]
     latencies, errors, refusals = [], [], []
 
@@ -244,13 +247,22 @@ def run_load(make_call, concurrency, seconds, warmup=1.0, refused=()):
         elapsed = time.perf_counter() - started
     if errors:
         raise RuntimeError(f"{len(errors)} calls failed: {sorted(set(errors))}")
+    if samples is not None:
+        samples.extend(latencies)
+    return {
+        **latency_row(concurrency, latencies, elapsed),
+        **({"refused": len(refusals)} if refused else {}),
+    }
+
+
+def latency_row(concurrency, latencies, seconds):
     return {
         "concurrency": concurrency,
         "calls": len(latencies),
-        "throughput_per_s": round(len(latencies) / elapsed, 1),
+        "seconds": round(seconds, 2),
+        "throughput_per_s": round(len(latencies) / seconds, 1),
         "p50_ms": round(percentile(latencies, 0.50) * 1000, 2),
         "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
-        **({"refused": len(refusals)} if refused else {}),
     }
 
 
@@ -313,6 +325,8 @@ def measure(clients, platform):
         return lambda: rpc.user_service.auth(email, password)
 
     for name, make_call in (("echo", echo_call), ("create", create_call), ("validate", validate_call)):
+        if name == "validate":
+            wait_for_backlog()  # the creates' mails, written meanwhile, would slow the token checks
         results[name] = {}
         for concurrency in (1, 16):
             say(f"{name} at concurrency {concurrency} ({SECONDS:g}s)")
@@ -334,6 +348,7 @@ def measure(clients, platform):
         say(f"login at concurrency {concurrency} ({SECONDS:g}s)")
         results["login"][f"c{concurrency}"] = run_load(login_call, concurrency, SECONDS, refused=busy)
 
+    idle = idle_validate(validate_call)
     say("validate_token while 16 logins run")
     loaders = eventlet.GreenPool()
     loaders.spawn(run_load, login_call, 16, SECONDS + 2, 0, busy)
@@ -341,12 +356,13 @@ def measure(clients, platform):
     loaded = run_load(validate_call, 1, SECONDS, 0)
     loaders.waitall()
     results["validate_under_login_load"] = {
-        "idle_p99_ms": results["validate"]["c1"]["p99_ms"],
+        "idle": idle,
+        "idle_p99_ms": idle["p99_ms"],
         "loaded": loaded,
         "loaded_p99_ms": loaded["p99_ms"],
     }
     results["validate_under_login_flood"] = measure_validate_under_flood(
-        validate_call, email, password, idle_p99_ms=results["validate"]["c1"]["p99_ms"]
+        validate_call, email, password, idle_validate(validate_call)
     )
 
     results["event_lag"] = measure_event_lag(clients.rpc(token))
@@ -442,7 +458,9 @@ def settle_store():
 def measure_store_growth(clients):
     """A booking, a cancel and a first page with the store as the earlier rows
     left it, then with ``GROWTH_DOCUMENTS`` more consignments and ledger
-    entries stored. A customer of its own, so that its page is its own."""
+    entries stored; each time once the event pipeline has caught up and the
+    store has settled (``settle_store``), so that the two differ only in
+    size. A customer of its own, so that its page is its own."""
     password = "bench password 123"
     customers = []
     for name in ("Growth", "Reader"):
@@ -452,7 +470,10 @@ def measure_store_growth(clients):
     booker, reader = customers
     for _ in range(PAGE_READER_CONSIGNMENTS):  # a first page of a customer whose own list does not grow
         reader.consignment_service.create_consignment(CONSIGNMENT)
-    say(f"a booking, a cancel and a first page, now ({SECONDS:g}s each)")
+    # As the rows after the load find the store: every earlier booking's mail written, the store settled.
+    wait_for_backlog()
+    settle_store()
+    say(f"a booking, a cancel and a first page, now (vacuumed, checkpointed; {SECONDS:g}s each)")
     before = store_costs(booker, reader, SECONDS)
     client = pymongo.MongoClient("mongodb://127.0.0.1:27017/")
     stored = {
@@ -471,26 +492,47 @@ def measure_store_growth(clients):
 
 
 def measure_hot_vessel(clients, token, create_call):
-    """Creates at 16 that only one vessel can take, then the same creates with
-    ten vessels with room. Every open vessel sails first (straight through
-    vessel_service) and arrives again after, so the rows after these find
-    the fleet as it was, in port with room."""
+    """Creates at 16 that only one vessel can take, and the same creates with
+    ten vessels with room, in turn, ``HOT_VESSEL_ROUNDS`` times (``SECONDS``
+    each): on these shared cores the machine's speed drifts within a minute,
+    and windows in turn share the drift. Each row is its windows together.
+    Every open vessel sails first (straight through vessel_service) and
+    arrives again after, so the rows after these find the fleet as it was, in
+    port with room, with the ten as well."""
     fleet, ledger = clients.rpc(token).vessel_service, clients.rpc().vessel_service
     in_port = [vessel["id"] for vessel in fleet.list_vessels({"limit": 200})["items"] if vessel["status"] == "open"]
     for vessel_id in in_port:
         ledger.depart({"vessel_id": vessel_id, "by": "bench"})
     room = {"capacity": 100_000, "max_weight": 10**9}
-    fleet.create({"id": "bench-hot", "name": "Hot", **room})
-    say(f"create at concurrency 16, one vessel with room ({SECONDS:g}s)")
-    hot = run_load(create_call, 16, SECONDS)
-    ledger.depart({"vessel_id": "bench-hot", "by": "bench"})
-    for number in range(10):
-        fleet.create({"id": f"bench-fleet-{number}", "name": f"Fleet {number}", **room})
-    say(f"create at concurrency 16, ten vessels with room ({SECONDS:g}s)")
-    spread = run_load(create_call, 16, SECONDS)
+    hot, ten = {"bench-hot"}, {f"bench-fleet-{number}" for number in range(10)}
+    for vessel_id in sorted(hot | ten):
+        fleet.create({"id": vessel_id, "name": vessel_id, **room})
+    open_now = hot | ten
+
+    def open_only(vessels):
+        for vessel_id in sorted(open_now - vessels):
+            ledger.depart({"vessel_id": vessel_id, "by": "bench"})
+        for vessel_id in sorted(vessels - open_now):
+            ledger.arrive({"vessel_id": vessel_id, "by": "bench"})
+        open_now.clear()
+        open_now.update(vessels)
+
+    rows = {"create_one_vessel": ([], []), "create_ten_vessels": ([], [])}
+    for turn in range(1, HOT_VESSEL_ROUNDS + 1):
+        for name, label, vessels in (
+            ("create_one_vessel", "one vessel", hot),
+            ("create_ten_vessels", "ten vessels", ten),
+        ):
+            open_only(vessels)
+            say(f"create at concurrency 16, {label} with room ({SECONDS:g}s, {turn} of {HOT_VESSEL_ROUNDS})")
+            windows, samples = rows[name]
+            windows.append(run_load(create_call, 16, SECONDS, samples=samples))
     for vessel_id in in_port:
         ledger.arrive({"vessel_id": vessel_id, "by": "bench"})
-    return {"create_one_vessel": {"c16": hot}, "create_ten_vessels": {"c16": spread}}
+    return {
+        name: {"c16": {**latency_row(16, samples, sum(w["seconds"] for w in windows)), "windows": windows}}
+        for name, (windows, samples) in rows.items()
+    }
 
 
 def wrk_binary():
@@ -647,9 +689,19 @@ def measure_gateway(platform, token, create_call):
     return results
 
 
-def measure_validate_under_flood(validate_call, email, password, idle_p99_ms):
+def idle_validate(validate_call):
+    """Token checks one at a time with nothing else running: what a loaded row
+    is compared with, measured right before it (on these shared cores, rows
+    measured minutes apart differ by up to 2 x)."""
+    wait_for_backlog()
+    say(f"validate_token at concurrency 1, idle, before the next row ({SECONDS:g}s)")
+    return run_load(validate_call, 1, SECONDS)
+
+
+def measure_validate_under_flood(validate_call, email, password, idle):
     """Token checks, one at a time, while FLOOD_CALLERS callers in another
-    process hammer ``auth`` (most of them refused as Busy)."""
+    process hammer ``auth`` (most of them refused as Busy); ``idle``, the same
+    checks measured right before."""
     say(f"validate_token while {FLOOD_CALLERS} logins flood ({SECONDS:g}s)")
     command = [sys.executable, str(ROOT / "bench" / "login_flood.py"), AMQP_URI, email, password]
     flood = subprocess.Popen(
@@ -665,7 +717,13 @@ def measure_validate_under_flood(validate_call, email, password, idle_p99_ms):
     out, err = flood.communicate(timeout=120)
     if flood.returncode != 0:
         raise RuntimeError(f"the login flood failed: {err.strip()[-2000:]}")
-    return {"idle_p99_ms": idle_p99_ms, "loaded": loaded, "loaded_p99_ms": loaded["p99_ms"], "flood": json.loads(out)}
+    return {
+        "idle": idle,
+        "idle_p99_ms": idle["p99_ms"],
+        "loaded": loaded,
+        "loaded_p99_ms": loaded["p99_ms"],
+        "flood": json.loads(out),
+    }
 
 
 def wait_for_backlog(timeout=180):
@@ -843,19 +901,13 @@ def table(results):
         for when, label in (("before", "now"), ("after", f"+{growth['documents_added']:,} stored")):
             r = growth[when][name]
             rows.append((f"{name}, {label}", "1", r["throughput_per_s"], r["p50_ms"], r["p99_ms"], ""))
-    loaded = results["validate_under_login_load"]["loaded"]
-    rows.append(("validate under login load", "1", loaded["throughput_per_s"], loaded["p50_ms"], loaded["p99_ms"], ""))
-    flooded = results["validate_under_login_flood"]["loaded"]
-    rows.append(
-        (
-            f"validate while {FLOOD_CALLERS} logins flood",
-            "1",
-            flooded["throughput_per_s"],
-            flooded["p50_ms"],
-            flooded["p99_ms"],
-            "",
-        )
-    )
+    for name, label in (
+        ("validate_under_login_load", "validate under login load"),
+        ("validate_under_login_flood", f"validate while {FLOOD_CALLERS} logins flood"),
+    ):
+        for when, r in (("idle, right before", results[name]["idle"]), ("", results[name]["loaded"])):
+            row_label = f"validate {when}" if when else label
+            rows.append((row_label, "1", r["throughput_per_s"], r["p50_ms"], r["p99_ms"], ""))
     rows.append(("raw bcrypt.checkpw (bound)", str(os.cpu_count()), results["login"]["raw_bcrypt_per_s"], "", "", ""))
     lag = results["event_lag"]
     rows.append(("event lag (create -> mail)", "1", "", lag["p50_ms"], lag["p99_ms"], ""))
