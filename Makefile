@@ -26,13 +26,19 @@ help:
 	@echo "make standins     build local equivalents of the third-party images that cannot be pulled"
 	@echo "make lint|format  ruff check / ruff format"
 
+# Everything the virtualenv holds: the tools, and each package of the repository, editable.
+REQUIREMENTS := -c constraints.txt pip setuptools wheel -r requirements-dev.txt \
+	$(addprefix -e ./,$(patsubst shippy-common,shippy-common[testing],$(PACKAGES)))
+
 $(INSTALLED): constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -c 'import sys; assert sys.version_info[:2] == (3, 11), "Shippy needs Python 3.11"' \
 		|| { echo "make: $(BIN)/python is not Python 3.11; set PYTHON=/path/to/python3.11 and remove $(VENV)"; exit 2; }
-	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt pip setuptools wheel
-	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -r requirements-dev.txt \
-		$(addprefix -e ./,$(patsubst shippy-common,shippy-common[testing],$(PACKAGES)))
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt uv
+	@# uv installs the same pins about five times as fast as pip (14 s against 70 s here); pip if uv cannot.
+	UV_NATIVE_TLS=1 $(BIN)/uv pip install --quiet --python $(BIN)/python $(REQUIREMENTS) \
+		|| { echo "make: uv could not install the packages; pip will"; \
+		     $(BIN)/pip install --quiet --disable-pip-version-check $(REQUIREMENTS); }
 	@touch $@
 
 venv: $(INSTALLED)

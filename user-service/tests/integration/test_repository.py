@@ -77,7 +77,7 @@ def test_a_read_on_a_connection_postgresql_dropped_is_answered_on_a_new_one(data
     users = UserRepository(database)
     (pooled,) = database.read(select(func.pg_backend_pid()))
     with database.writes.connect() as connection:
-        assert connection.scalar(text("select pg_terminate_backend(:pid, 5000)"), {"pid": pooled[0]})  # returns once it ended
+        assert connection.scalar(text("select pg_terminate_backend(:pid, 5000)"), {"pid": pooled[0]})
     assert users.get(user.id) == user
     (replaced,) = database.read(select(func.pg_backend_pid()))
     assert replaced[0] != pooled[0]
