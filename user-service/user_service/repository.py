@@ -39,13 +39,7 @@ class UserDatabase:
     def __init__(self, database_url: str, pool_size: int) -> None:
         self.writes = make_engine(database_url, pool_size)
         self.sessions = sessionmaker(self.writes, expire_on_commit=False)
-        self.reads = create_engine(
-            sqlalchemy_url(database_url),
-            pool_size=pool_size,
-            max_overflow=pool_size,
-            isolation_level="AUTOCOMMIT",
-            hide_parameters=True,
-        )
+        self.reads = make_engine(database_url, pool_size, isolation_level="AUTOCOMMIT", pool_pre_ping=False)
 
     def read(self, query: Executable) -> list[Row[Any]]:
         """The rows ``query`` selects. Its pooled connection found dropped (as
@@ -70,7 +64,6 @@ class UserDatabase:
 class UserRepository:
     def __init__(self, database: UserDatabase) -> None:
         self.database = database
-        self.sessions = database.sessions
 
     def add(
         self, user_id: str, *, name: str, company: str, email: str, email_key: str, password_hash: str, event: dict
@@ -86,7 +79,7 @@ class UserRepository:
         )
         outbox = OutboxRecord(id=uuid.UUID(event["id"]), aggregate_id=user_id, type=event["type"], event=event)
         try:
-            with self.sessions.begin() as session:
+            with self.database.sessions.begin() as session:
                 session.add(record)
                 session.add(outbox)
                 session.flush()
@@ -115,20 +108,17 @@ class UserRepository:
 
     def set_role(self, email_key: str, role: str) -> User | None:
         """Give the account at ``email_key`` ``role``; ``None`` if there is none."""
-        with self.sessions.begin() as session:
+        with self.database.sessions.begin() as session:
             record = session.scalar(
                 update(UserRecord).where(UserRecord.email_key == email_key).values(role=role).returning(UserRecord)
             )
             return None if record is None else _to_domain(record)
 
 
-def make_engine(database_url: str, pool_size: int) -> Engine:
+def make_engine(database_url: str, pool_size: int, **options: Any) -> Engine:
+    """An engine whose connections are pinged when checked out; ``options``
+    are more of ``create_engine``'s, or override these."""
     # hide_parameters: an INSERT's parameters include the password hash, and a
     # driver error (logged, or shown to an operator) would otherwise carry them.
-    return create_engine(
-        sqlalchemy_url(database_url),
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=True,
-        hide_parameters=True,
-    )
+    settings = {"pool_size": pool_size, "max_overflow": pool_size, "pool_pre_ping": True, "hide_parameters": True}
+    return create_engine(sqlalchemy_url(database_url), **{**settings, **options})
