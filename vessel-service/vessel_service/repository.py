@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -12,7 +11,7 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError, OperationFailure
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from shippy_common.errors import AlreadyExists
 from vessel_service.domain import (
@@ -28,6 +27,7 @@ from vessel_service.domain import (
     as_utc,
     voyage_change_key,
 )
+from vessel_service.services import Turn
 
 log = logging.getLogger("vessel_service.ledger")
 
@@ -166,11 +166,11 @@ class LedgerTurns:
 
     def __init__(self, max_age: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.max_age, self.clock = max_age, clock
-        self._turns: dict[str, threading.Lock] = {}
+        self._turns: dict[str, Turn] = {}
         self._newest: dict[str, tuple[Allocation, float]] = {}
 
-    def turn(self, vessel_id: str) -> threading.Lock:
-        return self._turns.setdefault(vessel_id, threading.Lock())
+    def turn(self, vessel_id: str) -> Turn:
+        return self._turns.setdefault(vessel_id, Turn())
 
     def newest(self, vessel_id: str) -> Allocation | None:
         known = self._newest.get(vessel_id)
@@ -332,7 +332,7 @@ class VesselLedger:
     def _entry_at(self, vessel_id: str, seq: int) -> dict[str, Any] | None:
         return self.entries.find_one({"_id": _entry_id(vessel_id, seq)})
 
-    def writing(self, vessel_id: str) -> threading.Lock:
+    def writing(self, vessel_id: str) -> Turn:
         return self.turns.turn(vessel_id)
 
     def head(self, vessel: Vessel) -> Allocation:
@@ -347,6 +347,23 @@ class VesselLedger:
             return False
         self.turns.saw(entry.allocation)
         return True
+
+    def append_all(self, entries: Sequence[LedgerEntry]) -> int:
+        """One ordered insert: the store writes the entries in order and stops
+        at the first refused, naming its index. FerretDB keeps these
+        semantics of MongoDB's (``test_ledger_turns`` checks it)."""
+        if not entries:
+            return 0
+        try:
+            self.entries.insert_many([_entry_to_document(entry) for entry in entries], ordered=True)
+        except BulkWriteError as error:
+            refused = error.details["writeErrors"][0]
+            if refused.get("code") != DUPLICATE_KEY:
+                raise
+            self.turns.lost(entries[0].vessel_id)
+            return int(refused["index"])
+        self.turns.saw(entries[-1].allocation)
+        return len(entries)
 
     def bookings_between(self, since: datetime, until: datetime, limit: int) -> list[LedgerEntry]:
         """One query per minute of the window, each served by the index on
@@ -379,6 +396,8 @@ class VesselLedger:
         return None if document is None else _entry_from_document(document)
 
 
+#: MongoDB's error code for a write refused by a unique index.
+DUPLICATE_KEY = 11000
 #: The previous release's unique index on ``booking_id``.
 LEGACY_BOOKING_INDEX = "booking_id_1"
 #: The index reconciliation's query used before bookings carried their minute.

@@ -10,9 +10,12 @@ because the MongoDB-wire server used locally (FerretDB) does not make
 conditional updates atomic. Within one process the writers of a vessel take
 turns (``Ledger.writing``) and start from the entry the last of them wrote, so
 bookings made at once for one vessel queue for a moment instead of racing and
-reading again: only writers of other processes race. A booking id is unique per generation, so a retry
-of the same booking returns the first outcome instead of booking twice, and a
-release is unique per booking, so room goes back exactly once.
+reading again: only writers of other processes race. The bookings that queued
+while a turn was taken are written together by the next writer, as
+consecutive entries in one ordered insert (:class:`Turn`). A booking id is
+unique per generation, so a retry of the same booking returns the first
+outcome instead of booking twice, and a release is unique per booking, so room
+goes back exactly once.
 
 Voyages live in the same ledger: a departure, an arrival and a retirement are
 entries too, so each one is ordered against every booking and release of the
@@ -25,11 +28,13 @@ refused.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
+from types import TracebackType
 from typing import Protocol
 
 from shippy_common.auth import Caller
@@ -81,6 +86,54 @@ class Fleet(Protocol):
         """Leave the vessel out of :meth:`candidates` from now on (it retired)."""
 
 
+class Outcome(Enum):
+    WRITTEN = "written"
+    #: The vessel has no room for the load.
+    FULL = "full"
+    #: The entry's sequence number or its key was taken: a race lost, or the booking id's.
+    LOST = "lost"
+
+
+@dataclass
+class Attempt:
+    """A booking waiting to be written onto one vessel, and how that went."""
+
+    booking_id: str
+    generation: int
+    load: Load
+    at: datetime
+    #: Refuse only on the room as stored now, not as this process remembers it.
+    fresh: bool
+    outcome: Outcome | None = None
+    entry: LedgerEntry | None = None
+
+
+class Turn:
+    """A vessel's turn among the ledger writers of one process, held from
+    reading the vessel's newest entry to appending the next, and the bookings
+    waiting for it.
+
+    Bookings wait here instead of each writing its entry in a turn of its
+    own: on a vessel every booking wants, each insert would wait for the one
+    before it, and the vessel would take bookings no faster than one store
+    round trip each. The writer that takes the turn writes every booking
+    waiting then, in one ordered insert (a group commit); the bookings it
+    wrote find their outcome when their own turn comes, and go."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.waiting: list[Attempt] = []
+
+    def __enter__(self) -> Turn:
+        self._lock.acquire()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self._lock.release()
+
+
 class Ledger(Protocol):
     def latest_for(self, booking_id: str) -> LedgerEntry | None:
         """The newest entry that booked or released ``booking_id``."""
@@ -91,9 +144,13 @@ class Ledger(Protocol):
     def append(self, entry: LedgerEntry) -> bool:
         """Write ``entry``; ``False`` if its sequence number or its key is taken."""
 
-    def writing(self, vessel_id: str) -> AbstractContextManager[object]:
-        """Held by a writer from reading the vessel's newest entry to appending
-        the next: the writers of one process take turns instead of racing."""
+    def append_all(self, entries: Sequence[LedgerEntry]) -> int:
+        """Write ``entries`` in order, in one round trip, up to the first whose
+        sequence number or key is taken: how many were written."""
+
+    def writing(self, vessel_id: str) -> Turn:
+        """The vessel's turn among the writers of this process (the same
+        ``Turn`` each call): they take turns instead of racing."""
 
     def head(self, vessel: Vessel) -> Allocation:
         """For a writer holding :meth:`writing`: the newest entry, as this
@@ -161,16 +218,12 @@ def book(
     for round_number in range(MAX_ROUNDS):
         any_room = False
         for vessel in vessels:
-            with ledger.writing(vessel.id):
-                newest = ledger.head(vessel)
-                if not newest.can_take(load) and fresh:
-                    newest = ledger.newest(vessel)  # a refusal is made on what is stored now
-                if not newest.can_take(load):
-                    continue
-                any_room = True
-                entry = LedgerEntry(newest.after(load), EntryKind.BOOKING, booking_id, generation, load, now())
-                if ledger.append(entry):
-                    return Placement(vessel, entry.allocation.voyage)
+            attempt = _book_in_turn(ledger, vessel, Attempt(booking_id, generation, load, now(), fresh))
+            if attempt.outcome is Outcome.FULL:
+                continue
+            any_room = True
+            if attempt.outcome is Outcome.WRITTEN and attempt.entry is not None:
+                return Placement(vessel, attempt.entry.allocation.voyage)
             latest = ledger.latest_for(booking_id)
             if latest is not None and latest.kind is EntryKind.BOOKING:  # a retry, or the same id booked concurrently
                 return _retry(fleet, latest, load)
@@ -191,6 +244,52 @@ def book(
     if latest is not None and not again:
         raise BookingReleased(f"the room of booking {booking_id} was given back")
     raise NoVesselAvailable(f"no vessel has room left for {load.containers} containers weighing {load.weight}")
+
+
+def _book_in_turn(ledger: Ledger, vessel: Vessel, attempt: Attempt) -> Attempt:
+    """``attempt``, written or refused by whichever booking of this process
+    took the vessel's turn first after it began to wait (:class:`Turn`)."""
+    turn = ledger.writing(vessel.id)
+    turn.waiting.append(attempt)
+    with turn:
+        if attempt.outcome is None:
+            batch, turn.waiting = turn.waiting, []
+            try:
+                _write_bookings(ledger, vessel, batch)
+            except BaseException:
+                turn.waiting[:0] = [waiting for waiting in batch if waiting.outcome is None and waiting is not attempt]
+                raise  # the others wait on, and the next of them to take the turn writes them
+    return attempt
+
+
+def _write_bookings(ledger: Ledger, vessel: Vessel, batch: Sequence[Attempt]) -> None:
+    """Book ``batch`` in order, each on the room the one before it left, in
+    one append (more only if a refusal must first read what is stored). An
+    entry refused by the store refuses every entry after it: they were
+    counted on its room."""
+    room = ledger.head(vessel)
+    entries: list[tuple[Attempt, LedgerEntry]] = []
+    for attempt in batch:
+        if not room.can_take(attempt.load) and attempt.fresh:
+            _append_all(ledger, entries)  # a refusal is made on what is stored now
+            entries = []
+            room = ledger.newest(vessel)
+        if not room.can_take(attempt.load):
+            attempt.outcome = Outcome.FULL
+            continue
+        booked = room.after(attempt.load)
+        entry = LedgerEntry(booked, EntryKind.BOOKING, attempt.booking_id, attempt.generation, attempt.load, attempt.at)
+        entries.append((attempt, entry))
+        room = booked
+    _append_all(ledger, entries)
+
+
+def _append_all(ledger: Ledger, entries: Sequence[tuple[Attempt, LedgerEntry]]) -> None:
+    if not entries:
+        return
+    written = ledger.append_all([entry for _, entry in entries])
+    for number, (attempt, entry) in enumerate(entries):
+        attempt.outcome, attempt.entry = (Outcome.WRITTEN if number < written else Outcome.LOST), entry
 
 
 def booked_vessel(fleet: Fleet, ledger: Ledger, booking_id: str) -> BookedVessel | None:

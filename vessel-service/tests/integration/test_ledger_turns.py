@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import eventlet
 import pymongo
 import pytest
-from pymongo.errors import DuplicateKeyError
+from pymongo import monitoring
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shippy_common.auth import ADMIN, Caller
 from shippy_common.errors import NoVesselAvailable
@@ -42,6 +43,64 @@ def test_the_store_lets_exactly_one_of_racing_inserts_of_one_key_win(mongo_datab
         winners = sum(pool.imap(lambda writer, n=round_number: insert(n, writer), range(16)))
         assert winners == 1, f"round {round_number}: {winners} racing inserts of one key succeeded"
     assert entries.count_documents({}) == 20
+
+
+def test_the_store_writes_an_ordered_insert_up_to_the_first_refused_document_and_names_it(mongo_database):
+    """What a vessel's bookings written in one insert rely on (``VesselLedger.append_all``):
+    the documents before a taken key are written, the error gives the refused
+    one's index, and none after it is written."""
+    entries = mongo_database["ordered"]
+    entries.create_index("key", unique=True)
+    entries.insert_one({"_id": "taken", "key": "c"})
+    documents = [{"_id": name, "key": name} for name in ("a", "b", "c", "d", "e")]
+    with pytest.raises(BulkWriteError) as refused:
+        entries.insert_many(documents, ordered=True)
+    first_error = refused.value.details["writeErrors"][0]
+    assert (first_error["index"], first_error["code"]) == (2, 11000)
+    assert sorted(document["_id"] for document in entries.find()) == ["a", "b", "taken"]
+
+
+class InsertCounter(monitoring.CommandListener):
+    """The documents of each ``insert`` a client sends, by collection."""
+
+    def __init__(self):
+        self.inserts = []
+
+    def started(self, event):
+        if event.command_name == "insert":
+            self.inserts.append((event.command["insert"], len(event.command["documents"])))
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+def test_bookings_made_at_once_for_one_vessel_are_written_in_a_few_inserts_each_as_its_own_entry(
+    mongo_uri, mongo_database
+):
+    counter = InsertCounter()
+    client = pymongo.MongoClient(mongo_uri, event_listeners=[counter], tz_aware=True)
+    repository = VesselRepository(client[mongo_database.name])
+    repository.ensure_indexes()
+    repository.add(Vessel(id="hot", name="Hot", capacity=16, max_weight=10_000, available=True))
+    book = booker(repository)
+    book("first")
+    counter.inserts.clear()
+
+    pool = eventlet.GreenPool(16)
+    placed = list(pool.imap(book, [f"b{number}" for number in range(15)]))
+
+    assert placed == ["hot"] * 15
+    ledger_inserts = [documents for collection, documents in counter.inserts if collection == "vessel_ledger"]
+    assert sum(ledger_inserts) == 15
+    assert len(ledger_inserts) <= 5, f"15 bookings written in {len(ledger_inserts)} inserts"
+    entries = list(mongo_database.vessel_ledger.find({"vessel_id": "hot"}).sort("seq", pymongo.ASCENDING))
+    assert [entry["seq"] for entry in entries] == list(range(17))
+    assert [entry["containers_left"] for entry in entries] == list(range(16, -1, -1))
+    assert sorted(entry.get("booking_id") for entry in entries[2:]) == sorted(f"b{number}" for number in range(15))
+    client.close()
 
 
 def test_a_writer_that_remembers_a_stale_newest_entry_reads_again(mongo_database):

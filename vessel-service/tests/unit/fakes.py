@@ -1,11 +1,11 @@
 """In-memory fakes of vessel_service's ports that behave like the store:
 an append fails when its sequence number or its key is already taken."""
 
-import contextlib
 from dataclasses import replace
 
 from shippy_common.errors import AlreadyExists
 from vessel_service.domain import EntryKind, LedgerEntry, Load, voyage_change_key
+from vessel_service.services import Turn
 
 
 class InMemoryFleet:
@@ -37,8 +37,15 @@ class InMemoryLedger:
         self.entries = {}  # (vessel_id, seq) -> LedgerEntry
         self.lose_next_race = False
         #: Run once, just before the next append other than an opening: a rival
-        #: writer that read the same newest entry and wrote first.
+        #: writer that read the same newest entry and wrote first. It is
+        #: another process's: it takes turns of its own (``writing``).
         self.before_next_append = None
+        #: Run once, during the next append other than an opening: what other
+        #: bookings of this process do meanwhile.
+        self.while_next_append = None
+        self.turns = {}
+        #: How many entries each append wrote or tried to.
+        self.appends = []
 
     def keys(self):
         return {entry.key for entry in self.entries.values()}
@@ -56,16 +63,27 @@ class InMemoryLedger:
         return opening.allocation
 
     def writing(self, vessel_id):
-        return contextlib.nullcontext()
+        return self.turns.setdefault(vessel_id, Turn())
 
     def head(self, vessel):
         return self.newest(vessel)
 
     def append(self, entry):
+        self.appends.append(1)
+        return self._append(entry)
+
+    def _append(self, entry):
         position = (entry.vessel_id, entry.allocation.seq)
         if self.before_next_append is not None and entry.kind is not EntryKind.OPENING:
             rival, self.before_next_append = self.before_next_append, None
-            rival()
+            turns, self.turns = self.turns, {}
+            try:
+                rival()
+            finally:
+                self.turns = turns
+        if self.while_next_append is not None and entry.kind is not EntryKind.OPENING:
+            meanwhile, self.while_next_append = self.while_next_append, None
+            meanwhile()
         if self.lose_next_race and entry.kind is not EntryKind.OPENING:  # a rival took this sequence number first
             self.lose_next_race = False
             previous = self.entries[(entry.vessel_id, entry.allocation.seq - 1)].allocation
@@ -76,6 +94,13 @@ class InMemoryLedger:
             return False
         self.entries[position] = entry
         return True
+
+    def append_all(self, entries):
+        self.appends.append(len(entries))
+        for written, entry in enumerate(entries):
+            if not self._append(entry):
+                return written
+        return len(entries)
 
     def bookings_between(self, since, until, limit):
         found = [e for e in self.entries.values() if e.kind is EntryKind.BOOKING and since <= e.at < until]
