@@ -1,4 +1,4 @@
-"""The outbox relay: recorded events to JetStream, in order, never lost.
+"""The outbox relay: recorded events to JetStream, each aggregate's in order, never lost.
 
 A service never publishes to NATS while handling a call. It records each event
 in an outbox in the same write as the change the event reports (see each
@@ -146,39 +146,52 @@ class OutboxRelay:
         await js.publish(subject, payload, headers=headers)
 
     async def relay_pending(self, js: Any, limit: int = 100) -> int:
-        """Publish what is pending, in order; stop at the first failure so that
-        no event overtakes an earlier one of its aggregate, unless that event
-        is parked for good."""
+        """Publish what is pending; no event overtakes an earlier one of its
+        aggregate, unless that event is parked for good.
+
+        The events of different aggregates go out together (:func:`waves`):
+        each publish waits for JetStream's ack, and one after the other a
+        backlog of events waited once per event, on cores shared with the
+        bookings making them. A wave stops before an event whose aggregate
+        already has one in it, so a failed event has no later event of its
+        aggregate in flight: that one goes in a later wave, or a later round."""
         events = await asyncio.to_thread(self.outbox.pending, limit)
         published: list[dict[str, Any]] = []
         try:
-            for event in events:
-                try:
-                    await self.publish(js, event)
-                except Exception as exc:
-                    if not is_event_fault(exc):
-                        raise
-                    await self._failed(event, exc)
-                    continue
-                published.append(event)
-                self.failures.pop(str(event.get("id")), None)
+            for wave in waves(events):
+                outcomes = await asyncio.gather(*(self.publish(js, event) for event in wave), return_exceptions=True)
+                failure: BaseException | None = None
+                for event, outcome in zip(wave, outcomes, strict=True):
+                    if outcome is None:
+                        published.append(event)
+                        self.failures.pop(str(event.get("id")), None)
+                    elif failure is None:
+                        failure = await self._failure(event, outcome)
+                if failure is not None:
+                    raise failure
         finally:
             # Marked even when a later one failed; unmarked (the relay died), JetStream drops the copy.
             if published:
                 await asyncio.to_thread(self.outbox.mark_sent, published)
         return len(events)
 
-    async def _failed(self, event: dict[str, Any], exc: Exception) -> None:
-        """Count a failure through ``event``'s own fault: park it after
-        ``max_attempts``, else raise ``EventNotPublished`` to retry it later."""
+    async def _failure(self, event: dict[str, Any], exc: BaseException) -> BaseException | None:
+        """What a round stops on once ``event`` failed with ``exc``: a failure
+        of NATS or of the connection as it is (retried until NATS is back); one
+        through the event's own fault as ``EventNotPublished`` (tried again
+        later) until ``max_attempts``, then nothing: the event is parked."""
+        if not isinstance(exc, Exception) or not is_event_fault(exc):
+            return exc
         event_id, event_type = str(event.get("id")), str(event.get("type"))
         reason = describe_failure(exc)
         attempts = self.failures.get(event_id, 0) + 1
         if attempts < self.settings.max_attempts:
             self.failures[event_id] = attempts
-            raise EventNotPublished(
+            not_published = EventNotPublished(
                 f"event {event_id} ({event_type}) failed, attempt {attempts} of {self.settings.max_attempts}: {reason}"
-            ) from exc
+            )
+            not_published.__cause__ = exc
+            return not_published
         await asyncio.to_thread(self.outbox.park, event, reason)
         self.failures.pop(event_id, None)
         log.error(
@@ -188,6 +201,7 @@ class OutboxRelay:
             attempts,
             reason,
         )
+        return None
 
     async def run(self, stop: asyncio.Event) -> None:
         delay = 0.5
@@ -226,6 +240,20 @@ class OutboxRelay:
             await close_quietly(connection)
         if wakeups is not None:
             close_wakeups(wakeups)
+
+
+def waves(events: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """``events`` cut, in order, into runs with at most one event per aggregate."""
+    found: list[list[dict[str, Any]]] = []
+    aggregates: set[object] = set()
+    for event in events:
+        aggregate = event.get("aggregate_id")
+        if not found or aggregate in aggregates or aggregate is None:
+            found.append([])
+            aggregates = set()
+        found[-1].append(event)
+        aggregates.add(aggregate)
+    return found
 
 
 async def wait_for_signal(wakeups: Wakeups, stop: asyncio.Event, timeout: float) -> None:

@@ -42,18 +42,27 @@ class FakeOutbox:
 
 
 class FakeJetStream:
-    """Fails each publish of an event whose aggregate is in ``failures`` with the next error given for it."""
+    """Fails each publish of an event whose id or aggregate is in ``failures``
+    with the next error given for it; answers each publish after the others
+    sent meanwhile went out, as JetStream's acks come back."""
 
     def __init__(self, failures):
-        self.failures = {aggregate: list(errors) for aggregate, errors in failures.items()}
+        self.failures = {key: list(errors) for key, errors in failures.items()}
         self.published = []
+        self.in_flight = self.most_in_flight = 0
 
     async def publish(self, subject, payload, headers):
         event = json.loads(payload)
-        errors = self.failures.get(event["aggregate_id"])
-        if errors:
-            raise errors.pop(0)
-        self.published.append((subject, event["id"], headers["Nats-Msg-Id"]))
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            errors = self.failures.get(event["id"]) or self.failures.get(event["aggregate_id"])
+            if errors:
+                raise errors.pop(0)
+            self.published.append((subject, event["id"], headers["Nats-Msg-Id"]))
+            await asyncio.sleep(0)
+        finally:
+            self.in_flight -= 1
 
 
 def relay_rounds(relay, js, rounds):
@@ -90,21 +99,21 @@ def relay_of(outbox, max_attempts):
     ids=["too-big-for-nats", "jetstream-400", "jetstream-409"],
 )
 def test_an_event_that_fails_through_its_own_fault_is_parked_after_bounded_attempts_and_the_next_goes_on(error, caplog):
-    bad, good = events("bad", "good")
-    outbox = FakeOutbox([bad, good])
-    js = FakeJetStream({"bad": [error] * 100})
+    bad, next_of_its_aggregate = events("a", "a")
+    outbox = FakeOutbox([bad, next_of_its_aggregate])
+    js = FakeJetStream({bad["id"]: [error] * 100})
     relay = relay_of(outbox, max_attempts=3)
 
     with caplog.at_level(logging.ERROR, logger="shippy_common.relay"):
         relay_rounds(relay, js, rounds=2)
         assert outbox.parked == {}, "parked before its last attempt"
-        assert js.published == [], "an event overtook the one before it"
+        assert js.published == [], "an event overtook the one before it of its aggregate"
         relay_rounds(relay, js, rounds=1)
 
     assert list(outbox.parked) == [bad["id"]]
     assert type(error).__name__ in outbox.parked[bad["id"]]
-    assert js.published == [("t.user.created", good["id"], good["id"])]
-    assert outbox.sent == [good["id"]]
+    assert js.published == [("t.user.created", next_of_its_aggregate["id"], next_of_its_aggregate["id"])]
+    assert outbox.sent == [next_of_its_aggregate["id"]]
     (logged,) = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert bad["id"] in logged.getMessage()
     assert "user.created" in logged.getMessage()
@@ -132,9 +141,9 @@ def test_an_event_that_cannot_be_encoded_is_parked():
     ids=["timeout", "connection-closed", "no-stream", "jetstream-503", "jetstream-500", "socket"],
 )
 def test_nats_trouble_is_retried_in_order_for_as_long_as_it_lasts_never_parked(error):
-    first, second = events("first", "second")
+    first, second = events("a", "a")
     outbox = FakeOutbox([first, second])
-    js = FakeJetStream({"first": [error] * 10})
+    js = FakeJetStream({first["id"]: [error] * 10})
     relay = relay_of(outbox, max_attempts=3)
 
     relay_rounds(relay, js, rounds=10)
@@ -157,15 +166,37 @@ def test_attempts_are_counted_per_event_and_forgotten_once_it_is_sent():
     assert relay.failures == {}
 
 
-def test_a_batch_is_marked_sent_in_one_round_trip_and_what_went_out_before_a_failure_too():
-    batch = events("a", "b", "c", "d")
+def test_a_batch_is_marked_sent_in_one_round_trip_and_what_went_out_beside_a_failure_too():
+    a, b, c, d = batch = events("a", "b", "c", "d")
     outbox = FakeOutbox(batch)
     relay = relay_of(outbox, max_attempts=3)
     relay_rounds(relay, FakeJetStream({"c": [ConnectionClosedError()]}), rounds=1)
-    assert outbox.marks == [[batch[0]["id"], batch[1]["id"]]], "a and b out, marked together; c and d still pending"
+    assert outbox.marks == [[a["id"], b["id"], d["id"]]], "a, b and d out, marked together; c still pending"
 
     relay_rounds(relay, FakeJetStream({}), rounds=1)
-    assert outbox.marks[1:] == [[batch[2]["id"], batch[3]["id"]]]
+    assert outbox.marks[1:] == [[c["id"]]]
+
+
+def test_events_of_different_aggregates_are_published_together_those_of_one_aggregate_in_turn():
+    """A backlog waits for JetStream's acks once per wave, not once per event."""
+    batch = events("a", "b", "c", "a", "d", "a")
+    outbox = FakeOutbox(batch)
+    js = FakeJetStream({})
+    relay_rounds(relay_of(outbox, max_attempts=3), js, rounds=1)
+    assert [event_id for _, event_id, _ in js.published] == [event["id"] for event in batch]
+    assert js.most_in_flight == 3, "a, b and c at once; then the next a with d; then the last a"
+    assert outbox.marks == [[event["id"] for event in batch]]
+
+
+def test_a_later_event_of_an_aggregate_waits_while_an_earlier_one_fails_and_others_go_on():
+    first_a, b, second_a, c = batch = events("a", "b", "a", "c")
+    outbox = FakeOutbox(batch)
+    relay = relay_of(outbox, max_attempts=3)
+    js = FakeJetStream({first_a["id"]: [NatsTimeoutError()] * 2})
+    relay_rounds(relay, js, rounds=2)
+    assert [event_id for _, event_id, _ in js.published] == [b["id"]], "b beside the failure; the rest after it"
+    relay_rounds(relay, js, rounds=1)
+    assert [event_id for _, event_id, _ in js.published] == [b["id"], first_a["id"], second_a["id"], c["id"]]
 
 
 def connect_to(js, monkeypatch):
