@@ -296,8 +296,10 @@ def test_sigterm_during_calls_stops_cleanly_without_losing_one(stack, drill_user
         stack.compose("start", "consignment-service")
 
     tag, booked = book_many(stack, drill_user.token, count, during=stop)
-    assert timings["exit"] == 0, "a clean exit on SIGTERM, not 137 (killed)"
-    assert timings["stop"] < 10, "stopped within the stop timeout, not killed at its end"
+    # What it was doing when it did not stop in time: its calls' log lines, with their durations.
+    last_words = "\n".join(stack.logs(container).splitlines()[-40:])
+    assert timings["exit"] == 0, f"a clean exit on SIGTERM, not 137 (killed); its last log lines:\n{last_words}"
+    assert timings["stop"] < 10, f"stopped within the stop timeout, not killed at its end; its log:\n{last_words}"
     assert_booked_once(stack, drill_user.token, tag, booked, count)
     stack.wait_healthy()
 
