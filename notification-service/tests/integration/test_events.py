@@ -66,7 +66,9 @@ def notifier(start_process, event_stream, tmp_path):
 
 
 def files_in(folder):
-    return sorted(folder.glob("*")) if folder.exists() else []
+    """What the notifier has finished writing in ``folder``: not a mail still being
+    written (``*.tmp``, renamed to its ``.eml`` once whole)."""
+    return sorted(path for path in folder.glob("*") if path.suffix != ".tmp") if folder.exists() else []
 
 
 def wait_for_files(folder, count, timeout=30):
