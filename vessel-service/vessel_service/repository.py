@@ -340,13 +340,7 @@ class VesselLedger:
         return self.newest(vessel) if known is None else known
 
     def append(self, entry: LedgerEntry) -> bool:
-        try:
-            self.entries.insert_one(_entry_to_document(entry))
-        except DuplicateKeyError:
-            self.turns.lost(entry.vessel_id)
-            return False
-        self.turns.saw(entry.allocation)
-        return True
+        return self.append_all([entry]) == 1
 
     def append_all(self, entries: Sequence[LedgerEntry]) -> int:
         """One ordered insert: the store writes the entries in order and stops
