@@ -26,8 +26,8 @@ import uuid
 from datetime import UTC, datetime
 
 import pymongo
-from pymongo import monitoring
 
+from shippy_common.testing.queries import InsertRecorder
 from vessel_service import services
 from vessel_service.domain import Load, Vessel
 from vessel_service.repository import VesselRepository
@@ -37,21 +37,6 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 WRITERS = 16
 MONGO_URI = os.environ.get("BENCH_MONGO_URI", "mongodb://127.0.0.1:27017/")
 LOAD = Load(1, 10)
-
-
-class LedgerInserts(monitoring.CommandListener):
-    def __init__(self) -> None:
-        self.count = 0
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command_name == "insert" and event.command["insert"] == "vessel_ledger":
-            self.count += 1
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
 
 
 class OneVesselOf:
@@ -71,11 +56,11 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def run(repository: VesselRepository, fleets: list, inserts: LedgerInserts) -> tuple[float, float]:
+def run(repository: VesselRepository, fleets: list, inserts: InsertRecorder) -> tuple[float, float]:
     """Bookings a second, and ledger inserts a booking, of WRITERS writers for SECONDS."""
     deadline = time.monotonic() + SECONDS
     booked = [0] * WRITERS
-    inserts_before = inserts.count
+    inserts_before = len(inserts.into("vessel_ledger"))
 
     def writer(number: int) -> None:
         fleet = fleets[number % len(fleets)]
@@ -90,13 +75,13 @@ def run(repository: VesselRepository, fleets: list, inserts: LedgerInserts) -> t
     pool.waitall()
     elapsed = time.monotonic() - started
     total = sum(booked)
-    return total / elapsed, (inserts.count - inserts_before) / max(total, 1)
+    return total / elapsed, (len(inserts.into("vessel_ledger")) - inserts_before) / max(total, 1)
 
 
 def measure(rounds: int = ROUNDS, say=print) -> dict:
     """The two rows, each its rounds' windows together: bookings a second and
     ledger inserts a booking, and each window's rate."""
-    inserts = LedgerInserts()
+    inserts = InsertRecorder()
     client = pymongo.MongoClient(MONGO_URI, event_listeners=[inserts], tz_aware=True, maxPoolSize=WRITERS + 4)
     name = f"bench_hot_vessel_{uuid.uuid4().hex[:8]}"
     try:

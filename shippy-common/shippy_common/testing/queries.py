@@ -46,6 +46,27 @@ class QueryRecorder(monitoring.CommandListener):
         return [find for find in self.finds if not uses_index(database, find)]
 
 
+class InsertRecorder(monitoring.CommandListener):
+    """Every ``insert`` a client sends: its collection and how many documents it carries."""
+
+    def __init__(self) -> None:
+        self.inserts: list[tuple[str, int]] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name == "insert":
+            self.inserts.append((event.command["insert"], len(event.command["documents"])))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+    def into(self, collection: str) -> list[int]:
+        """The documents of each insert into ``collection``, in order."""
+        return [documents for name, documents in self.inserts if name == collection]
+
+
 def uses_index(database: Database, find: dict[str, Any]) -> bool:
     answer = database.command("explain", find, verbosity="queryPlanner")
     plan = json.dumps(answer.get("queryPlanner", {}), default=str)

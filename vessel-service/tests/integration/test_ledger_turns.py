@@ -7,12 +7,11 @@ from datetime import UTC, datetime
 import eventlet
 import pymongo
 import pytest
-from pymongo import monitoring
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shippy_common.auth import ADMIN, Caller
 from shippy_common.errors import NoVesselAvailable
-from shippy_common.testing.queries import QueryRecorder
+from shippy_common.testing.queries import InsertRecorder, QueryRecorder
 from vessel_service import services
 from vessel_service.domain import Load, Vessel
 from vessel_service.repository import KnownFleet, VesselRepository
@@ -60,40 +59,23 @@ def test_the_store_writes_an_ordered_insert_up_to_the_first_refused_document_and
     assert sorted(document["_id"] for document in entries.find()) == ["a", "b", "taken"]
 
 
-class InsertCounter(monitoring.CommandListener):
-    """The documents of each ``insert`` a client sends, by collection."""
-
-    def __init__(self):
-        self.inserts = []
-
-    def started(self, event):
-        if event.command_name == "insert":
-            self.inserts.append((event.command["insert"], len(event.command["documents"])))
-
-    def succeeded(self, event):
-        pass
-
-    def failed(self, event):
-        pass
-
-
 def test_bookings_made_at_once_for_one_vessel_are_written_in_a_few_inserts_each_as_its_own_entry(
     mongo_uri, mongo_database
 ):
-    counter = InsertCounter()
-    client = pymongo.MongoClient(mongo_uri, event_listeners=[counter], tz_aware=True)
+    recorder = InsertRecorder()
+    client = pymongo.MongoClient(mongo_uri, event_listeners=[recorder], tz_aware=True)
     repository = VesselRepository(client[mongo_database.name])
     repository.ensure_indexes()
     repository.add(Vessel(id="hot", name="Hot", capacity=16, max_weight=10_000, available=True))
     book = booker(repository)
     book("first")
-    counter.inserts.clear()
+    recorder.inserts.clear()
 
     pool = eventlet.GreenPool(16)
     placed = list(pool.imap(book, [f"b{number}" for number in range(15)]))
 
     assert placed == ["hot"] * 15
-    ledger_inserts = [documents for collection, documents in counter.inserts if collection == "vessel_ledger"]
+    ledger_inserts = recorder.into("vessel_ledger")
     assert sum(ledger_inserts) == 15
     assert len(ledger_inserts) <= 5, f"15 bookings written in {len(ledger_inserts)} inserts"
     entries = list(mongo_database.vessel_ledger.find({"vessel_id": "hot"}).sort("seq", pymongo.ASCENDING))
