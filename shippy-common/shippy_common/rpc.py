@@ -165,13 +165,21 @@ class BrokerTolerantQueueConsumer(QueueConsumer):
 
 
 class GuardedQueueConsumer(BrokerTolerantQueueConsumer):
-    """Checks each raw message before nameko touches it (see module docstring)."""
+    """Checks each raw call before nameko touches it (see module docstring).
+
+    A service's calls and the answers to its own calls share this one consumer
+    (:class:`GuardedReplyListener`), as they share nameko's: on every
+    (re)connection all its queues are declared before the first message is
+    taken. With a consumer each, calls waiting when the service started could
+    be taken before the answers' queue existed, and those answers were lost."""
 
     def get_consumers(self, consumer_cls: Any, channel: Any) -> Any:
         consumers = super().get_consumers(consumer_cls, channel)
         for provider, consumer in self._consumers.items():
-            consumer.on_message = partial(self._on_raw_message, provider)
             consumer.on_decode_error = self._on_decode_error
+            if isinstance(provider, ReplyListener):
+                continue  # answers: nameko drops one whose correlation id it does not know
+            consumer.on_message = partial(self._on_raw_message, provider)
             if getattr(provider, "prefetch_count", None):
                 consumer.qos(prefetch_count=provider.prefetch_count)
             # Queues declared before per-method bindings were bound to "<service>.*";
@@ -386,12 +394,13 @@ class TimedServiceProxy:
 
 
 class GuardedReplyListener(ReplyListener):
-    """nameko's listener for the answers to a service's own calls. nameko acknowledges
-    each answer in a thread of the service, so an acknowledgement whose socket the
-    broker reset stopped the service: here it is left to RabbitMQ
+    """nameko's listener for the answers to a service's own calls, on the consumer of
+    the service's calls (:class:`GuardedQueueConsumer`). nameko acknowledges each
+    answer in a thread of the service, so an acknowledgement whose socket the broker
+    reset stopped the service: here it is left to RabbitMQ
     (:class:`BrokerTolerantQueueConsumer`); the caller's deadline covers the lost answer."""
 
-    queue_consumer = BrokerTolerantQueueConsumer()
+    queue_consumer = GuardedQueueConsumer()
 
 
 def timed_service_proxy(worker_ctx: Any, reply_listener: Any, service_name: str, timeout: float) -> TimedServiceProxy:
