@@ -160,6 +160,21 @@ def test_oversized_headers_are_refused(small_gateway):
     assert 400 <= status < 500
 
 
+def test_a_header_without_end_is_refused_long_before_it_has_all_been_read(small_gateway):
+    """The gateway parses requests with h11, which bounds a request's head as it
+    arrives; a parser that keeps a header until its end (httptools does) would
+    hold all of it in memory, as long as a client cares to send."""
+    host, port = small_gateway.url.removeprefix("http://").rsplit(":", 1)
+    sent, chunk, most = 0, b"a" * 65536, 64 * 1024 * 1024
+    with socket.create_connection((host, int(port)), timeout=5) as connection:
+        connection.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Endless: ")
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            while sent < most:
+                connection.sendall(chunk)
+                sent += len(chunk)
+    assert sent < most // 4, f"the gateway read {sent:,} bytes of one header"
+
+
 def test_non_utf8_and_control_bytes_in_the_request_line_and_headers(small_gateway):
     for request in (
         b"GET /v1/users/\xff\xfe HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer abc\r\n\r\n",
