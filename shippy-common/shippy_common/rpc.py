@@ -29,6 +29,9 @@
   ``<service>.*``, so that ``slow_rpc`` methods (those that hold a worker for
   long, like a bcrypt check) can have a queue of their own with a small
   prefetch: a flood of them waits in RabbitMQ, never in front of fast calls.
+- The answers to a service's own calls come in through the consumer of its
+  calls, so their queue exists before the first call is taken: a call waiting
+  when the service starts gets the answers it asks for.
 
 ``TimedRpcProxy`` gives every call to another service a deadline (the
 service's ``rpc_timeout_seconds`` setting): the reply is awaited that long, the request message
