@@ -38,7 +38,7 @@ from shippy_common.health import HealthCheck
 from shippy_common.rpc import MessageId, rpc
 from shippy_common.schemas import parse
 from shippy_common.settings import Settings
-from shippy_common.timer import every
+from shippy_common.timer import Stopping, every
 
 log = logging.getLogger("consignment_service")
 
@@ -69,6 +69,7 @@ class ConsignmentService:
     settings = Settings()
     calls = CallLog()
     health = HealthCheck("rabbitmq", "mongodb")
+    stopping = Stopping()
 
     @rpc(expected_exceptions=(Unauthorized, ValidationError, NoVesselAvailable, AlreadyExists, ServiceUnavailable))
     def create_consignment(self, consignment: Any) -> dict[str, Any]:
@@ -148,9 +149,14 @@ class ConsignmentService:
     @every("reconcile_interval_seconds")
     def reconcile(self) -> None:
         report = services.reconcile(
-            self.consignments, self.vessels, self.consignments.checkpoint, now=_now, grace=self.settings.reconcile_grace
+            self.consignments,
+            self.vessels,
+            self.consignments.checkpoint,
+            now=_now,
+            grace=self.settings.reconcile_grace,
+            stopping=self.stopping,
         )
-        log.info("reconcile: checked=%d released=%d", report.checked, report.released)
+        log.info("reconcile: checked=%d released=%d until=%s", report.checked, report.released, report.checked_until)
 
     @http("GET", "/health")
     def health_check(self, request: Request) -> Response:

@@ -453,16 +453,21 @@ def reconcile(
     now: Callable[[], datetime],
     grace: timedelta,
     first_run_lookback: timedelta = timedelta(days=1),
+    stopping: Callable[[], bool] = lambda: False,
 ) -> ReconcileReport:
     """Give back the room of bookings older than ``grace`` that never became a
     consignment. Idempotent: a release happens once whatever the overlap of
     runs (vessel_service releases a booking generation once), so several
     instances may reconcile at the same time. A booking whose voyage has
-    departed keeps its room (vessel_service refuses): logged and skipped."""
+    departed keeps its room (vessel_service refuses): logged and skipped.
+    Once ``stopping()`` is true, returns before the next window; the next run
+    goes on from the checkpoint."""
     until = now() - grace
     since = checkpoint.load() or until - first_run_lookback
     checked = released = 0
     while since < until:
+        if stopping():
+            return ReconcileReport(checked=checked, released=released, checked_until=since)
         window_end = min(until, since + RECONCILE_WINDOW)
         batch = vessels.bookings_between(since, window_end, RECONCILE_BATCH)
         stored = consignments.existing_ids([reservation.booking_id for reservation in batch])

@@ -275,3 +275,36 @@ def test_room_reserved_for_a_consignment_never_stored_goes_back_after_the_grace_
     assert mongo_database.vessel_ledger.count_documents({"booking_id": "kept", "kind": "release"}) == 0
     assert any("released the room of booking orphan" in r.getMessage() for r in caplog.records)
     assert vessels.book({"booking_id": "next", "containers": 7, "weight": 10})["id"] == "ten"
+
+
+def test_a_stop_during_the_first_reconciliation_waits_for_the_hour_in_hand_not_the_day(
+    user_container, container_factory, vessel_config, consignment_config, mongo_database
+):
+    """A first reconciliation reads a day of bookings an hour at a time, seconds
+    of work on a loaded store; compose kills a service still stopping 10 s after
+    SIGTERM (CI's SIGTERM drill met it). A stop returns between hours, and the
+    next start goes on from there."""
+    from datetime import UTC, datetime, timedelta
+
+    from consignment_service.service import ConsignmentService
+    from vessel_service.service import VesselService
+
+    container_factory(VesselService, vessel_config).start()
+    reconciling = {**consignment_config, "RECONCILE_GRACE_SECONDS": 1, "RECONCILE_INTERVAL_SECONDS": 0.2}
+    first = container_factory(ConsignmentService, reconciling)
+    first.start()
+    checkpoints = mongo_database.reconciliation
+
+    def checked_until() -> datetime:  # stored in UTC, read back without an offset
+        return checkpoints.find_one()["checked_until"].replace(tzinfo=UTC)
+
+    eventually(lambda: checkpoints.find_one() is not None, timeout=30, interval=0.01, what="a first hour reconciled")
+    first.stop()
+    assert checked_until() < datetime.now(UTC) - timedelta(hours=12), "the stop waited for the whole day"
+
+    container_factory(ConsignmentService, reconciling).start()
+    eventually(
+        lambda: checked_until() > datetime.now(UTC) - timedelta(minutes=1),
+        timeout=60,
+        what="the rest of the day reconciled after the restart",
+    )

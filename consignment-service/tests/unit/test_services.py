@@ -164,3 +164,34 @@ def test_a_consignment_sent_without_an_id_gets_one_from_its_message_and_owner():
     assert default_consignment_id("owner-1", "message-1") == default_consignment_id("owner-1", "message-1")
     assert default_consignment_id("owner-1", "message-1") != default_consignment_id("owner-2", "message-1")
     assert default_consignment_id("owner-1", None) != default_consignment_id("owner-1", None)
+
+
+def test_reconcile_asked_to_stop_returns_after_the_window_it_is_in_and_the_next_run_goes_on(store, vessels, clock):
+    """A first reconciliation reads a day, an hour at a time; a service asked
+    to stop (SIGTERM) must not wait for all of it (compose kills it after 10 s)."""
+    vessels.room = 100
+    checkpoint = InMemoryCheckpoint()
+    checkpoint.save(T0)
+    for hours in (0, 5):
+        clock.now = T0 + timedelta(hours=hours)
+        vessels.book(f"orphan-{hours}h", 1, 1)
+    clock.now = T0 + timedelta(hours=10)
+    windows = []
+    stopping = lambda: len(windows) >= 1  # noqa: E731
+    reads = vessels.bookings_between
+
+    def counted(since, until, limit):
+        windows.append(since)
+        return reads(since, until, limit)
+
+    vessels.bookings_between = counted
+    stopped = services.reconcile(store, vessels, checkpoint, now=clock, grace=GRACE, stopping=stopping)
+    assert windows == [T0]
+    assert (stopped.checked, stopped.released) == (1, 1)
+    assert checkpoint.load() == stopped.checked_until == T0 + services.RECONCILE_WINDOW
+
+    vessels.bookings_between = reads
+    rest = services.reconcile(store, vessels, checkpoint, now=clock, grace=GRACE)
+    assert (rest.checked, rest.released) == (1, 1)
+    assert vessels.room == 100
+    assert checkpoint.load() == clock.now - GRACE
