@@ -301,8 +301,9 @@ def test_sigterm_during_calls_stops_cleanly_without_losing_one(stack, drill_user
         assert timings["stop"] < 10, "stopped within the stop timeout, not killed at its end"
         assert_booked_once(stack, drill_user.token, tag, booked, count)
     except Exception as failure:
-        # What the services were doing, with their calls' durations. The two CI failures of 2026-12-04
-        # were answers lost while the service started with calls waiting (shippy-common's test_rpc_start.py).
+        # What the services were doing, with their calls' durations. It showed the causes of this drill's
+        # CI failures: answers lost while the service started with calls waiting (test_rpc_start.py), and
+        # a stop waiting for a first reconciliation (test_a_stop_during_the_first_reconciliation...).
         failure.add_note(last_log_lines(stack, "consignment-service", "user-service", "vessel-service"))
         raise
     stack.wait_healthy()

@@ -47,7 +47,7 @@ class Asking:
 def test_a_call_waiting_when_the_service_starts_gets_the_answer_of_the_service_it_asks(
     container_factory, rabbit_config, rabbit_manager, raw_rpc, monkeypatch
 ):
-    """What failed CI's SIGTERM drill twice: the calls queued while
+    """What failed CI's SIGTERM drill on 64c5942: the calls queued while
     consignment-service restarted were taken before the queue for the answers to
     its own calls existed, so user_service's answer had nowhere to go and the
     call failed after its 5 s deadline. The answers' queue is declared slowly
