@@ -2,9 +2,11 @@
 
 import socket
 import threading
+from email import policy
 
 import pytest
 
+from notification_service import mails
 from notification_service.mailers import FileMailer, SmtpMailer
 from notification_service.mails import NoMail, UnknownEvent, compose, parse_sender
 from shippy_common.envelope import new_event
@@ -34,6 +36,20 @@ def test_a_booking_gets_a_confirmation_to_its_owner():
     assert mail["To"] == "Ana <ana@x.io>"
     assert mail["Subject"] == "Consignment c1 is booked on Kane's Salty Secret"
     assert "cust001 from Derby" in mail.get_content()
+
+
+@pytest.mark.parametrize(
+    ("name", "email"),
+    [("Ana", "ana@x.io"), ('Émile Zoë, "the boss"', "emile@x.io"), ("a@x.com, b@y.com, Bob", "bob@x.io")],
+)
+def test_a_mail_is_byte_for_byte_what_the_standard_librarys_own_policy_makes(monkeypatch, name, email):
+    """The notifier's policy only makes each header class once (README, change 21)."""
+    welcome = new_event("user.created", "u1", {"user_id": "u1", "name": name, "company": "X", "email": email})
+    booked = new_event("consignment.created", "c1", {**booking([{"customer_id": "c", "origin": "Ödda"}])})
+    booked["data"]["owner"] = {"id": "u1", "name": name, "email": email}
+    ours = [bytes(compose(event, SENDER)) for event in (welcome, booked, welcome)]
+    monkeypatch.setattr(mails, "MAIL_POLICY", policy.default)
+    assert [bytes(compose(event, SENDER)) for event in (welcome, booked, welcome)] == ours
 
 
 @pytest.mark.parametrize(
