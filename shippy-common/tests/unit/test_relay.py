@@ -188,6 +188,37 @@ def test_events_of_different_aggregates_are_published_together_those_of_one_aggr
     assert outbox.marks == [[event["id"] for event in batch]]
 
 
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_a_relay_that_polls_looks_again_at_once_after_events_and_less_often_once_quiet():
+    """Polling FerretDB 20 times a second took 7 % of a core on an idle platform."""
+    clock = FakeClock()
+    relay = OutboxRelay(
+        FakeOutbox([]), RelaySettings(stream=STREAM), poll_interval=0.05, quiet_poll_interval=0.15, clock=clock
+    )
+    assert relay.next_look_in(found=3) == 0, "a backlog is read on at once"
+    clock.now += 0.9
+    assert relay.next_look_in(found=0) == 0.05, "within a second of the last events: every 50 ms"
+    clock.now += 0.2
+    assert relay.next_look_in(found=0) == 0.15, "quiet for a second: every 150 ms"
+    assert relay.next_look_in(found=1) == 0
+    clock.now += 0.5
+    assert relay.next_look_in(found=0) == 0.05, "an event brings the quick looks back"
+
+
+def test_a_quiet_relay_never_looks_more_often_than_its_poll_interval():
+    """The vessel relay looks once a second (departures are hours apart)."""
+    relay = OutboxRelay(FakeOutbox([]), RelaySettings(stream=STREAM), poll_interval=1.0, clock=FakeClock())
+    relay.clock.now += 60
+    assert relay.next_look_in(found=0) == 1.0
+
+
 def test_a_later_event_of_an_aggregate_waits_while_an_earlier_one_fails_and_others_go_on():
     first_a, b, second_a, c = batch = events("a", "b", "a", "c")
     outbox = FakeOutbox(batch)
@@ -402,3 +433,28 @@ def test_a_relay_whose_listener_is_lost_listens_again_before_looking_and_publish
     assert lost.closed
     assert outbox.calls[:4] == ["listen", "look", "listen", "look"]
     assert "server closed the connection unexpectedly" in caplog.text
+
+
+def test_a_quiet_relay_that_polls_publishes_a_new_event_at_its_next_look(monkeypatch):
+    outbox = ListeningOutbox(None)  # cannot signal: the relay polls
+    clock = FakeClock()
+    (event,) = events("c1")
+
+    async def go():
+        js = FakeJetStream({})
+        connect_to(js, monkeypatch)
+        settings = RelaySettings(stream=STREAM)
+        relay = OutboxRelay(outbox, settings, poll_interval=0.05, quiet_poll_interval=0.15, clock=clock)
+        stop = asyncio.Event()
+        running = asyncio.create_task(relay.run(stop))
+        await outbox.looked_again()
+        clock.now += 60  # nothing for a minute
+        assert relay.next_look_in(found=0) == 0.15
+        await outbox.looked_again()
+        outbox.events.append(event)
+        assert await published(js, 1) == [event["id"]]
+        stop.set()
+        await asyncio.wait_for(running, 5)
+
+    asyncio.run(go())
+    assert outbox.sent == [event["id"]]
