@@ -287,8 +287,18 @@ def test_a_stop_during_the_first_reconciliation_waits_for_the_hour_in_hand_not_t
     from datetime import UTC, datetime, timedelta
 
     from consignment_service.service import ConsignmentService
+    from vessel_service.repository import booking_minute
     from vessel_service.service import VesselService
 
+    # A ledger with a booking from before (two days old, out of the window), so that
+    # vessel_service reads every minute of the day: a new ledger's minutes before it
+    # was made are skipped (VesselLedger.bookings_since).
+    old = datetime.now(UTC) - timedelta(days=2)
+    mongo_database.vessel_ledger.insert_one(
+        {"_id": "old:000000000000", "key": "booking/1/old", "kind": "booking", "vessel_id": "old", "seq": 0}
+        | {"booking_id": "old", "generation": 1, "containers_left": 1, "weight_left": 1}
+        | {"at": old, "minute": booking_minute(old)}
+    )
     container_factory(VesselService, vessel_config).start()
     reconciling = {**consignment_config, "RECONCILE_GRACE_SECONDS": 1, "RECONCILE_INTERVAL_SECONDS": 0.2}
     first = container_factory(ConsignmentService, reconciling)

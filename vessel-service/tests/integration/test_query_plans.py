@@ -60,7 +60,6 @@ def test_reconciliation_reads_a_window_of_bookings_through_the_index(mongo_uri, 
     recorder = QueryRecorder()
     client = pymongo.MongoClient(mongo_uri, event_listeners=[recorder], tz_aware=True)
     repository = VesselRepository(client[mongo_database.name])
-    repository.ensure_indexes()
     start = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
     mongo_database.vessel_ledger.insert_many(
         [
@@ -70,6 +69,7 @@ def test_reconciliation_reads_a_window_of_bookings_through_the_index(mongo_uri, 
             for n in range(OTHERS)
         ]
     )
+    repository.ensure_indexes()  # after the bookings: a ledger from before, not a new one
     recorder.finds.clear()
 
     window = repository.ledger.bookings_between(start + timedelta(seconds=90), start + timedelta(seconds=200), limit=50)
@@ -83,3 +83,44 @@ def test_reconciliation_reads_a_window_of_bookings_through_the_index(mongo_uri, 
     for find in recorder.finds:
         equalities = {field: value for field, value in find["filter"].items() if not isinstance(value, dict)}
         assert mongo_database.vessel_ledger.count_documents(equalities) <= 60, find
+
+
+def booking_document(booking_id, at):
+    return {"_id": f"old:{booking_id}", "key": f"booking/1/{booking_id}", "kind": "booking", "vessel_id": "old"} | {
+        "seq": 0,
+        "booking_id": booking_id,
+        "generation": 1,
+        "containers_left": 1,
+        "weight_left": 1,
+        "at": at,
+        "minute": booking_minute(at),
+    }
+
+
+def test_a_new_ledgers_window_of_a_day_reads_only_the_minutes_since_it_was_made(mongo_uri, mongo_database):
+    """The first reconciliation of a new store asks for a day: 1,440 queries, one a minute, before."""
+    recorder = QueryRecorder()
+    client = pymongo.MongoClient(mongo_uri, event_listeners=[recorder], tz_aware=True)
+    repository = VesselRepository(client[mongo_database.name])
+    repository.ensure_indexes()
+    repository.add(Vessel(id="ship", name="Ship", capacity=100, max_weight=10_000, available=True))
+    services.book(repository, repository.ledger, "b1", Load(1, 10), now)
+    restarted = VesselRepository(client[mongo_database.name])
+    restarted.ensure_indexes()  # another start keeps what the first recorded
+    recorder.finds.clear()
+
+    window = restarted.ledger.bookings_between(now() - timedelta(days=1), now() + timedelta(minutes=1), limit=50)
+    client.close()
+
+    assert [entry.booking_id for entry in window] == ["b1"]
+    assert len(recorder.finds) <= 10, "the store's few minutes, with a margin of five, not the day's 1,440"
+
+
+def test_a_ledger_that_had_bookings_before_is_read_over_the_whole_window(mongo_uri, mongo_database):
+    mongo_database.vessel_ledger.insert_one(booking_document("yesterday", now() - timedelta(hours=20)))
+    repository = VesselRepository(mongo_database)
+    repository.ensure_indexes()
+
+    window = repository.ledger.bookings_between(now() - timedelta(days=1), now(), limit=50)
+
+    assert [entry.booking_id for entry in window] == ["yesterday"]
