@@ -339,9 +339,10 @@ class GuardedRpc(Rpc):
 
 rpc = GuardedRpc.decorator
 
-#: Calls of the slow lane taken at a time: more than a bcrypt backlog holds, so
-#: that a flood beyond it is refused at once rather than left waiting.
-SLOW_LANE_PREFETCH = 32
+#: Calls of the slow lane taken at a time: more than a bcrypt backlog holds (9
+#: a CPU by default, ``user_service.passwords``: up to 14 CPUs), so that a flood
+#: beyond it is refused at once rather than left waiting.
+SLOW_LANE_PREFETCH = 128
 
 
 class SlowLaneRpcConsumer(GuardedRpcConsumer):

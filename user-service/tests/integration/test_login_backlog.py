@@ -50,10 +50,10 @@ def test_places_free_up_as_logins_finish():
             assert hasher.verify(PASSWORD, password_hash)
 
 
-def test_by_default_four_logins_per_cpu_may_wait():
+def test_by_default_eight_logins_per_cpu_may_wait():
     hasher = PasswordHasher(cost=4)
     assert hasher.slots == (os.cpu_count() or 1)
-    assert hasher.max_waiting == WAITING_PER_SLOT * hasher.slots == 4 * hasher.slots
+    assert hasher.max_waiting == WAITING_PER_SLOT * hasher.slots == 8 * hasher.slots
 
 
 def test_token_checks_are_answered_during_a_login_flood_that_is_refused_in_part(
