@@ -197,7 +197,7 @@ class FakeClock:
 
 
 def test_a_relay_that_polls_looks_again_at_once_after_events_and_less_often_once_quiet():
-    """Polling FerretDB 20 times a second took 7 % of a core on an idle platform."""
+    """Polling FerretDB 20 times a second took 5 % of a core on an idle platform."""
     clock = FakeClock()
     relay = OutboxRelay(
         FakeOutbox([]), RelaySettings(stream=STREAM), poll_interval=0.05, quiet_poll_interval=0.15, clock=clock
