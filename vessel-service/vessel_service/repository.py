@@ -205,6 +205,8 @@ class VesselLedger:
 
     def __init__(self, database: Database, turns: LedgerTurns | None = None) -> None:
         self.entries = database["vessel_ledger"]
+        #: One document per upgrade or fact recorded once per ledger, by ``_id``.
+        self.upgrades = database["ledger_upgrades"]
         self.turns = LedgerTurns() if turns is None else turns
 
     def ensure_indexes(self) -> None:
@@ -227,18 +229,17 @@ class VesselLedger:
         :meth:`bookings_between` reads no minute before it: the first
         reconciliation of a new store asks for a day, one query a minute (1,440,
         about 1.5 CPU-s on an idle machine, seconds on a loaded one)."""
-        upgrades = self.entries.database["ledger_upgrades"]
-        if upgrades.find_one({"_id": BOOKINGS_SINCE}) is not None:
+        if self.upgrades.find_one({"_id": BOOKINGS_SINCE}) is not None:
             return
         since: datetime | None = now() - BOOKINGS_SINCE_MARGIN  # taken before looking: a later booking is later
         if self.entries.find_one({"kind": str(EntryKind.BOOKING)}, {"_id": 1}) is not None:
             since = None
         with contextlib.suppress(DuplicateKeyError):  # another instance recorded it first
-            upgrades.insert_one({"_id": BOOKINGS_SINCE, "at": since})
+            self.upgrades.insert_one({"_id": BOOKINGS_SINCE, "at": since})
 
     def bookings_since(self) -> datetime | None:
         """No booking of this ledger is older (:meth:`record_bookings_since`); ``None``: unknown."""
-        recorded = self.entries.database["ledger_upgrades"].find_one({"_id": BOOKINGS_SINCE})
+        recorded = self.upgrades.find_one({"_id": BOOKINGS_SINCE})
         return None if recorded is None else _utc(recorded.get("at"))
 
     def migrate_legacy_entries(self, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> int:
@@ -287,8 +288,7 @@ class VesselLedger:
         ``minute`` (:func:`booking_minute`) its own, once per ledger (a
         ``ledger_upgrades`` document records it); the number this call changed.
         Until then :meth:`bookings_between` would not see those bookings."""
-        upgrades = self.entries.database["ledger_upgrades"]
-        if upgrades.find_one({"_id": BOOKING_MINUTES}) is not None:
+        if self.upgrades.find_one({"_id": BOOKING_MINUTES}) is not None:
             return 0
         changed = 0
         for document in self.entries.find({"kind": str(EntryKind.BOOKING), "minute": {"$exists": False}}, {"at": 1}):
@@ -298,7 +298,7 @@ class VesselLedger:
                 changed += self.entries.update_one(
                     {"_id": document["_id"], "minute": {"$exists": False}}, update
                 ).modified_count
-        upgrades.update_one({"_id": BOOKING_MINUTES}, {"$set": {"at": datetime.now(UTC)}}, upsert=True)
+        self.upgrades.update_one({"_id": BOOKING_MINUTES}, {"$set": {"at": datetime.now(UTC)}}, upsert=True)
         with contextlib.suppress(OperationFailure):  # another instance dropped it meanwhile
             if PREVIOUS_BOOKINGS_INDEX in self.entries.index_information():
                 self.entries.drop_index(PREVIOUS_BOOKINGS_INDEX)
