@@ -17,6 +17,7 @@ from shippy_common.config import ConfigError
 from shippy_common.envelope import new_event
 from shippy_common.relay import OutboxRelay, RelaySettings
 from shippy_common.stream import StreamSettings
+from shippy_common.testing.clocks import ManualClock
 
 
 class FakeOutbox:
@@ -188,17 +189,9 @@ def test_events_of_different_aggregates_are_published_together_those_of_one_aggr
     assert outbox.marks == [[event["id"] for event in batch]]
 
 
-class FakeClock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-
 def test_a_relay_that_polls_looks_again_at_once_after_events_and_less_often_once_quiet():
     """Polling FerretDB 20 times a second took 5 % of a core on an idle platform."""
-    clock = FakeClock()
+    clock = ManualClock()
     relay = OutboxRelay(
         FakeOutbox([]), RelaySettings(stream=STREAM), poll_interval=0.05, quiet_poll_interval=0.15, clock=clock
     )
@@ -214,7 +207,7 @@ def test_a_relay_that_polls_looks_again_at_once_after_events_and_less_often_once
 
 def test_a_quiet_relay_never_looks_more_often_than_its_poll_interval():
     """The vessel relay looks once a second (departures are hours apart)."""
-    relay = OutboxRelay(FakeOutbox([]), RelaySettings(stream=STREAM), poll_interval=1.0, clock=FakeClock())
+    relay = OutboxRelay(FakeOutbox([]), RelaySettings(stream=STREAM), poll_interval=1.0, clock=ManualClock())
     relay.clock.now += 60
     assert relay.next_look_in(found=0) == 1.0
 
@@ -437,7 +430,7 @@ def test_a_relay_whose_listener_is_lost_listens_again_before_looking_and_publish
 
 def test_a_quiet_relay_that_polls_publishes_a_new_event_at_its_next_look(monkeypatch):
     outbox = ListeningOutbox(None)  # cannot signal: the relay polls
-    clock = FakeClock()
+    clock = ManualClock()
     (event,) = events("c1")
 
     async def go():
