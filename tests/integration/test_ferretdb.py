@@ -1,0 +1,79 @@
+"""FerretDB as `make infra` builds it (FerretDB 1.24 with `infra/ferretdb/*.patch`), on
+PostgreSQL: updates at once never wait for ever on its pool of connections.
+
+FerretDB 1.24 wrote each matched document while the query that found it still held a
+pool connection, and took a second one for the write: as many updates at once as half
+the pool each held one and all waited for ever (a platform under load stopped there,
+`ping` included). `update-one-connection.patch` reads the matches first. The compose
+stand-in runs FerretDB on SQLite, so this runs on the host only (`HOST_TESTS`)."""
+
+import os
+import re
+import subprocess
+import threading
+import uuid
+from pathlib import Path
+
+import pymongo
+import pytest
+
+from shippy_common.testing.net import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+POSTGRES = "postgresql://shippy:shippy@127.0.0.1:5432/ferretdb"
+POOL_CONNECTIONS = 2
+UPDATERS = 8
+UPDATES_EACH = 25
+
+
+def ferretdb_binary() -> Path:
+    script = (ROOT / "infra" / "infra.sh").read_text()
+    version = re.search(r"^FERRETDB_VERSION=(\S+)$", script, re.MULTILINE).group(1)
+    build = re.search(r"^FERRETDB_BUILD=\$FERRETDB_VERSION(\S*)$", script, re.MULTILINE).group(1)
+    state = Path(os.environ.get("SHIPPY_INFRA_DIR", ROOT / ".infra"))
+    return state / "bin" / f"ferretdb-{version}{build}"
+
+
+@pytest.fixture
+def small_pool_ferretdb(tmp_path):
+    """The built FerretDB on a free port, its pool of PostgreSQL connections cut to two."""
+    port = free_port()
+    env = {**os.environ, "FERRETDB_POSTGRESQL_URL": f"{POSTGRES}?pool_max_conns={POOL_CONNECTIONS}"}
+    command = [str(ferretdb_binary()), "--handler=postgresql", f"--listen-addr=127.0.0.1:{port}"]
+    command += [f"--state-dir={tmp_path}", "--telemetry=disable", "--debug-addr=-", "--log-level=error"]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = pymongo.MongoClient(f"mongodb://127.0.0.1:{port}/", serverSelectionTimeoutMS=20000, socketTimeoutMS=15000)
+    database = client[f"pool_{uuid.uuid4().hex[:12]}"]
+    try:
+        client.admin.command("ping")
+        yield database
+    finally:
+        try:
+            client.drop_database(database.name)
+        finally:
+            client.close()
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def test_four_times_as_many_updates_at_once_as_pool_connections_all_finish(small_pool_ferretdb):
+    counters = small_pool_ferretdb["counters"]
+    counters.insert_many([{"_id": number, "n": 0} for number in range(UPDATERS)])
+    failures = []
+
+    def update(number):
+        try:
+            for _ in range(UPDATES_EACH):
+                counters.update_one({"_id": number}, {"$inc": {"n": 1}})
+        except pymongo.errors.PyMongoError as exc:
+            failures.append(f"{type(exc).__name__}: {exc}")
+
+    updaters = [threading.Thread(target=update, args=(number,)) for number in range(UPDATERS)]
+    for updater in updaters:
+        updater.start()
+    for updater in updaters:
+        updater.join()
+    assert failures == []
+    assert {document["_id"]: document["n"] for document in counters.find()} == dict.fromkeys(
+        range(UPDATERS), UPDATES_EACH
+    )
