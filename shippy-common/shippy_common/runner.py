@@ -43,15 +43,15 @@ def run_service(
     config_file: Path,
     waits_for: Sequence[str],
     companions: Sequence[Sequence[str]] = (),
-    idle_priority: bool = False,
+    niceness: int = 0,
 ) -> None:
     """Run ``module:Class`` with ``config_file`` until SIGTERM or Ctrl-C. Its
     ``settings_type`` is built once, here, and carries ``log_level`` (``LOG_LEVEL``).
     ``companions``: commands of processes to run beside it (see the module's docstring);
-    ``idle_priority``: run only on CPU time no other process wants (see :func:`_to_idle_priority`)."""
+    ``niceness``: added to the process's nice value first (a lower CPU priority)."""
     ready_fd = _die_with_parent()
-    if idle_priority:
-        _to_idle_priority()
+    if niceness:
+        os.nice(niceness)
     import eventlet
 
     eventlet.monkey_patch()
@@ -82,17 +82,6 @@ def run_service(
     log.info("%s stopped", service_cls.name)
     if companion_exited:
         sys.exit(1)
-
-
-def _to_idle_priority() -> None:
-    """Linux's ``SCHED_IDLE`` policy for this process (its threads inherit it, none
-    exist yet): a core runs it only when no other process of its control group or
-    session wants the core, and leaves it as soon as one does. Where the policy is
-    refused, the lowest nice value."""
-    try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-    except (OSError, AttributeError):
-        os.nice(19)
 
 
 def _die_with_parent() -> int | None:

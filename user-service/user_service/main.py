@@ -7,12 +7,14 @@ from pathlib import Path
 CONFIG_FILE = Path(__file__).with_name("config.yml")
 
 
+#: Added to the nice value of the process that runs logins (bcrypt's own threads go to 19).
+LOGINS_NICENESS = 10
 LOGINS_COMMAND = (sys.executable, "-m", "user_service.logins")
 
 
 def main() -> None:
     """Console script ``user-service``: token checks and account reads here, logins in
-    a companion process at idle CPU priority (see ``shippy_common.runner``)."""
+    a companion process at a lower CPU priority (see ``shippy_common.runner``)."""
     from shippy_common.runner import run_service
 
     run_service(
@@ -27,7 +29,9 @@ def logins() -> None:
     """Registering and logging in (``UserLogins``), as ``user-service`` starts them."""
     from shippy_common.runner import run_service
 
-    run_service("user_service.service:UserLogins", CONFIG_FILE, waits_for=("rabbitmq", "postgres"), idle_priority=True)
+    run_service(
+        "user_service.service:UserLogins", CONFIG_FILE, waits_for=("rabbitmq", "postgres"), niceness=LOGINS_NICENESS
+    )
 
 
 def migrate() -> None:

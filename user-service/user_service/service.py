@@ -45,8 +45,8 @@ class _UserServiceParts:
 
 class UserLogins(_UserServiceParts):
     """Registering and logging in: the calls that wait for bcrypt. ``user-service``
-    runs them in a companion process at idle CPU priority (``user_service.logins``):
-    a flood of logins, refused or not, then runs only on CPU time token checks leave."""
+    runs them in a companion process at a lower CPU priority (``user_service.logins``):
+    a flood of logins, refused or not, then takes the CPU from token checks last."""
 
     @slow_rpc(expected_exceptions=(ValidationError, AlreadyExists, Busy), sensitive_arguments=("user.password",))
     def create(self, user: Any) -> dict[str, Any]:
