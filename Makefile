@@ -64,8 +64,8 @@ format: venv
 
 # The tests only the host can run: its toolchain, `make run`, the browser, and the
 # query plans and connection pool of FerretDB's PostgreSQL backend (the compose
-# stand-in runs its SQLite one). docker-compose.yaml's `tests` service leaves the same files out; every other
-# integration test runs there, once, in the compose stage.
+# stand-in runs its SQLite one). docker-compose.yaml's `tests` service leaves the
+# same files out; every other integration test runs there, once, in the compose stage.
 HOST_TESTS := tests/test_deployment.py tests/integration/test_local_run.py \
 	gateway-service/tests/integration/test_web.py \
 	vessel-service/tests/integration/test_query_plans.py consignment-service/tests/integration/test_query_plans.py \
