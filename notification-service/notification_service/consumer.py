@@ -102,3 +102,4 @@ class Notifier:
             finally:
                 if connection is not None:
                     await close_quietly(connection)
+        await asyncio.to_thread(self.settings.mailer.close)

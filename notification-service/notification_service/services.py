@@ -42,6 +42,8 @@ class Parking(Protocol):
 class Mailer(Protocol):
     def send(self, message: EmailMessage) -> None: ...
 
+    def close(self) -> None: ...
+
 
 @dataclass(frozen=True)
 class Outcome:

@@ -30,9 +30,6 @@ class NotificationSettings:
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Self:
-        smtp_url = config.get("SMTP_URL") or ""
-        if smtp_url and not smtp_url.startswith("smtp://"):
-            raise ConfigError("SMTP_URL must be empty or a URL starting with smtp://")
         for key in ("CONSUMER_NAME", "MAIL_DIR", "STATE_DIR", "MAIL_FROM"):
             if not isinstance(config.get(key), str) or not config[key]:
                 raise ConfigError(f"{key} must be a non-empty string")
@@ -43,7 +40,7 @@ class NotificationSettings:
         return cls(
             stream=stream_settings(config),
             consumer_name=config["CONSUMER_NAME"],
-            mailer=SmtpMailer(smtp_url) if smtp_url else FileMailer(Path(config["MAIL_DIR"])),
+            mailer=mailer(config),
             state_dir=Path(config["STATE_DIR"]),
             sender=sender,
             max_deliveries=require_int(config, "MAX_DELIVERIES", minimum=1),
@@ -51,3 +48,24 @@ class NotificationSettings:
             heartbeat_file=heartbeat_file(config),
             log_level=require_log_level(config),
         )
+
+
+def mailer(config: dict[str, Any]) -> Mailer:
+    """SMTP when ``SMTP_URL`` is set (``SMTP_CA_FILE``: CAs to trust besides the system's), else .eml files."""
+    smtp_url = config.get("SMTP_URL") or ""
+    ca_file = config.get("SMTP_CA_FILE") or None
+    if not smtp_url:
+        if ca_file:
+            raise ConfigError("SMTP_CA_FILE is set but SMTP_URL is not")
+        return FileMailer(Path(config["MAIL_DIR"]))
+    if not smtp_url.startswith(("smtp://", "smtps://")):
+        raise ConfigError("SMTP_URL must be empty or a URL starting with smtp:// or smtps://")
+    try:
+        return SmtpMailer(smtp_url, ca_file=Path(ca_file) if ca_file else None)
+    except ValueError:
+        # urlsplit's message can quote the URL, password included.
+        raise ConfigError("SMTP_URL is not a valid URL (smtp[s]://[user:password@]host[:port])") from None
+    except OSError as exc:  # ssl.SSLError included
+        raise ConfigError(
+            f"SMTP_CA_FILE {ca_file!r} is not a readable PEM file of CA certificates ({type(exc).__name__})"
+        ) from None

@@ -1,13 +1,11 @@
 """Composing mails (pure logic), and what a mail's recipients are once sent."""
 
-import socket
-import threading
 from email import policy
 
 import pytest
 
 from notification_service import mails
-from notification_service.mailers import FileMailer, SmtpMailer
+from notification_service.mailers import FileMailer
 from notification_service.mails import NoMail, UnknownEvent, compose, parse_sender
 from shippy_common.envelope import new_event
 
@@ -131,54 +129,6 @@ def test_mail_from_must_be_one_address():
     for text in ("a@x.io, b@y.io", "Shippy", ""):
         with pytest.raises(ValueError):
             parse_sender(text)
-
-
-class SmtpSink:
-    """A minimal SMTP server on a local port: accepts one session and records its commands."""
-
-    def __init__(self):
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.commands = []
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        connection, _ = self.listener.accept()
-        with connection, connection.makefile("rb") as lines:
-            connection.sendall(b"220 sink ready\r\n")
-            in_data = False
-            for raw in lines:
-                line = raw.rstrip(b"\r\n").decode("ascii", errors="replace")
-                if in_data:
-                    if line == ".":
-                        in_data = False
-                        connection.sendall(b"250 queued\r\n")
-                    continue
-                self.commands.append(line)
-                verb = line.split(" ", 1)[0].split(":", 1)[0].upper()
-                if verb == "DATA":
-                    in_data = True
-                    connection.sendall(b"354 end with a dot\r\n")
-                elif verb == "QUIT":
-                    connection.sendall(b"221 bye\r\n")
-                    break
-                else:
-                    connection.sendall(b"250 ok\r\n")
-        self.listener.close()
-
-    def recipients(self):
-        """The ``RCPT TO`` arguments of the session, once it has ended."""
-        self.thread.join(timeout=10)
-        assert not self.thread.is_alive(), "the SMTP session did not end"
-        return [command.split(":", 1)[1] for command in self.commands if command.upper().startswith("RCPT TO:")]
-
-
-def test_smtp_gets_exactly_one_recipient_the_accounts_whatever_the_display_name():
-    sink = SmtpSink()
-    data = {"user_id": "u1", "name": SEVERAL_ADDRESSES, "company": "X", "email": "ana@x.io"}
-    SmtpMailer(f"smtp://127.0.0.1:{sink.port}").send(compose(new_event("user.created", "u1", data), SENDER))
-    assert sink.recipients() == ["<ana@x.io>"]
 
 
 def test_a_mail_file_is_never_named_after_a_path(tmp_path):

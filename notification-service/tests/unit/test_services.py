@@ -49,6 +49,9 @@ class Mailer:
             raise ConnectionRefusedError("SMTP is down")
         self.sent.append(message)
 
+    def close(self):
+        pass
+
 
 def welcome(**data):
     return new_event(USER_CREATED, "u1", {"user_id": "u1", "name": "Ana", "company": "Co", "email": "ana@x.io", **data})
