@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+import secrets
 import smtplib
 import ssl
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -34,10 +34,16 @@ class FileMailer:
         stem = message["Message-ID"].strip("<>").split("@")[0]
         if not SAFE_FILE_STEM.fullmatch(stem):
             raise ValueError(f"no safe file name in Message-ID {message['Message-ID'][:100]!r}")
-        name = stem + ".eml"
-        with tempfile.NamedTemporaryFile("wb", dir=self.folder, suffix=".tmp", delete=False) as partial:
-            partial.write(bytes(message))
-        os.replace(partial.name, self.folder / name)
+        # os.open, not tempfile: NamedTemporaryFile took a sixth of writing a mail (README, Performance, change 25).
+        partial = self.folder / f".{stem}.{secrets.token_hex(8)}.tmp"
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with open(descriptor, "wb") as file:
+                file.write(bytes(message))
+            os.replace(partial, self.folder / f"{stem}.eml")
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
 
     def close(self) -> None:
         pass

@@ -1,6 +1,8 @@
 """Composing mails (pure logic), and what a mail's recipients are once sent."""
 
-from email import policy
+import io
+import os
+from email import generator, policy
 
 import pytest
 
@@ -41,13 +43,28 @@ def test_a_booking_gets_a_confirmation_to_its_owner():
     [("Ana", "ana@x.io"), ('Émile Zoë, "the boss"', "emile@x.io"), ("a@x.com, b@y.com, Bob", "bob@x.io")],
 )
 def test_a_mail_is_byte_for_byte_what_the_standard_librarys_own_policy_makes(monkeypatch, name, email):
-    """The notifier's policy only makes each header class once (README, change 21)."""
+    """The notifier's policy makes each header class once, and the headers
+    every mail shares once (README, changes 21 and 25): as files, and as
+    smtplib writes a mail (``\\r\\n``), for two senders in turn."""
     welcome = new_event("user.created", "u1", {"user_id": "u1", "name": name, "company": "X", "email": email})
     booked = new_event("consignment.created", "c1", {**booking([{"customer_id": "c", "origin": "Ödda"}])})
     booked["data"]["owner"] = {"id": "u1", "name": name, "email": email}
-    ours = [bytes(compose(event, SENDER)) for event in (welcome, booked, welcome)]
+    senders = (SENDER, parse_sender('"Shippy, Ltd" <no-reply@shippy.example>'), parse_sender("Zoë <z@shippy.example>"))
+
+    def mails_as_written():
+        mails_made = [compose(event, sender) for sender in senders for event in (welcome, booked, welcome)]
+        return [bytes(mail) for mail in mails_made] + [smtp_bytes(mail) for mail in mails_made]
+
+    ours = mails_as_written()
     monkeypatch.setattr(mails, "MAIL_POLICY", policy.default)
-    assert [bytes(compose(event, SENDER)) for event in (welcome, booked, welcome)] == ours
+    assert mails_as_written() == ours
+
+
+def smtp_bytes(mail):
+    """``mail`` as ``smtplib.SMTP.send_message`` flattens it."""
+    written = io.BytesIO()
+    generator.BytesGenerator(written).flatten(mail, linesep="\r\n")
+    return written.getvalue()
 
 
 @pytest.mark.parametrize(
@@ -136,6 +153,27 @@ def test_a_mail_file_is_never_named_after_a_path(tmp_path):
     with pytest.raises(ValueError, match="safe file name"):
         FileMailer(tmp_path / "mail").send(compose(event, SENDER))
     assert [path.name for path in tmp_path.rglob("*")] == ["mail"]
+
+
+def test_a_mail_file_is_whole_and_one_per_event_however_often_it_is_written(tmp_path):
+    event = new_event("user.created", "u1", {"user_id": "u1", "name": "Ana", "company": "X", "email": "ana@x.io"})
+    mailer = FileMailer(tmp_path)
+    mailer.send(compose(event, SENDER))
+    mailer.send(compose(event, SENDER))
+    assert [path.name for path in tmp_path.iterdir()] == [f"{event['id']}.eml"]
+    assert (tmp_path / f"{event['id']}.eml").read_bytes() == bytes(compose(event, SENDER))
+
+
+def test_a_mail_file_that_cannot_be_finished_leaves_nothing_behind(tmp_path, monkeypatch):
+    event = new_event("user.created", "u1", {"user_id": "u1", "name": "Ana", "company": "X", "email": "ana@x.io"})
+
+    def disk_full(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        FileMailer(tmp_path).send(compose(event, SENDER))
+    assert list(tmp_path.iterdir()) == []
 
 
 PREVIOUS = {"cancelled": "booked", "in_transit": "booked", "arrived": "in_transit"}
