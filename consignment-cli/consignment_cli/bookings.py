@@ -16,14 +16,13 @@ ahead with a warning: a re-run after a failure may then book twice.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-import tempfile
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from shippy_common.files import write_whole
 from shippy_common.token_subject import token_subject
 
 STATE_DIR_VARIABLE = "SHIPPY_CLI_STATE_DIR"
@@ -97,14 +96,4 @@ class BookingIds:
         """Write ``text`` to ``path`` whole or not at all (0600: a file of this user's)."""
         assert self.folder is not None
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
-        try:
-            with os.fdopen(descriptor, "w", encoding="ascii") as file:
-                file.write(text)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        write_whole(path, text.encode("ascii"), sync=True)

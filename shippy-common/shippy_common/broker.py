@@ -54,6 +54,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from shippy_common.files import write_whole
+
 EXCHANGE = "nameko-rpc"
 #: A reply key of a nameko caller (``str(uuid.uuid4())``).
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -255,12 +257,7 @@ def write_env_file(
         *(f"{account.uri_variable}={amqp_uri(*logins[account.key], amqp_address)}" for account in ACCOUNTS),
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as stream:
-        stream.write("\n".join(lines) + "\n")
-    os.chmod(temporary, 0o600)
-    os.replace(temporary, path)
+    write_whole(path, ("\n".join(lines) + "\n").encode())
     return read_env_file(path)
 
 
