@@ -26,7 +26,7 @@ LOGS=$STATE/log
 FERRETDB_VERSION=1.24.2
 # What make infra runs: FerretDB $FERRETDB_VERSION with infra/ferretdb/*.patch applied
 # (see that folder's README). Changing a patch changes this, so that machines rebuild.
-FERRETDB_BUILD=$FERRETDB_VERSION-shippy3
+FERRETDB_BUILD=$FERRETDB_VERSION-shippy5
 RABBITMQ_NODE=shippy@localhost
 PG_USER=shippy
 PG_PASSWORD=shippy

@@ -1,10 +1,12 @@
 """FerretDB as `make infra` builds it (FerretDB 1.24 with `infra/ferretdb/*.patch`), on
-PostgreSQL: updates at once never wait for ever on its pool of connections.
+PostgreSQL: updates at once never wait for ever on its pool of connections, and a write
+refused midway keeps exactly what MongoDB would.
 
 FerretDB 1.24 wrote each matched document while the query that found it still held a
 pool connection, and took a second one for the write: as many updates at once as half
 the pool each held one and all waited for ever (a platform under load stopped there,
-`ping` included). `update-one-connection.patch` reads the matches first. The compose
+`ping` included). `update-one-connection.patch` reads the matches first. And writes
+made without a transaction (`single-statement-writes.patch`) keep MongoDB's outcome. The compose
 stand-in runs FerretDB on SQLite, so this runs on the host only (`HOST_TESTS`)."""
 
 import os
@@ -77,3 +79,34 @@ def test_four_times_as_many_updates_at_once_as_pool_connections_all_finish(small
     assert {document["_id"]: document["n"] for document in counters.find()} == dict.fromkeys(
         range(UPDATERS), UPDATES_EACH
     )
+
+
+def test_an_ordered_insert_stops_at_a_duplicate_and_keeps_the_documents_before_it(small_pool_ferretdb):
+    """`single-statement-writes.patch` writes a batch of documents in one statement, without a
+    transaction around it: a batch with a duplicate still stores exactly what MongoDB stores."""
+    items = small_pool_ferretdb["items"]
+    with pytest.raises(pymongo.errors.BulkWriteError) as refused:
+        items.insert_many([{"_id": 1}, {"_id": 2}, {"_id": 1}, {"_id": 3}])
+    assert refused.value.details["nInserted"] == 2
+    assert [error["index"] for error in refused.value.details["writeErrors"]] == [2]
+    assert sorted(document["_id"] for document in items.find()) == [1, 2]
+    with pytest.raises(pymongo.errors.BulkWriteError):
+        items.insert_many([{"_id": 4}, {"_id": 2}, {"_id": 5}], ordered=False)
+    assert sorted(document["_id"] for document in items.find()) == [1, 2, 4, 5]
+
+
+def test_an_update_refused_by_a_unique_index_changes_nothing(small_pool_ferretdb):
+    """The patch's update of one document runs as one statement: refused, it leaves the
+    document as it was. (FerretDB 1.24 answers such an update with an ``InternalError``,
+    where MongoDB answers ``DuplicateKeyError``; both are ``OperationFailure``s.)"""
+    items = small_pool_ferretdb["items"]
+    items.create_index("reference", unique=True)
+    items.insert_many([{"_id": 1, "reference": "A", "n": 0}, {"_id": 2, "reference": "B", "n": 0}])
+    with pytest.raises(pymongo.errors.OperationFailure):
+        items.update_one({"_id": 2}, {"$set": {"reference": "A", "n": 1}})
+    assert list(items.find({}, sort=[("_id", 1)])) == [
+        {"_id": 1, "reference": "A", "n": 0},
+        {"_id": 2, "reference": "B", "n": 0},
+    ]
+    assert items.update_one({"_id": 2}, {"$set": {"n": 2}}).modified_count == 1
+    assert items.find_one({"_id": 2}) == {"_id": 2, "reference": "B", "n": 2}
