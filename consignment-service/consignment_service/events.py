@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from consignment_service.domain import CANCELLED, BookedVessel, Consignment, Transition
-from shippy_common.auth import Caller
+from consignment_service.domain import CANCELLED, Consignment, Transition, as_utc
 from shippy_common.envelope import CONSIGNMENT_CANCELLED, CONSIGNMENT_CREATED, CONSIGNMENT_STATUS_CHANGED, new_event
 
 #: Containers listed in ``consignment.created``; ``container_count`` tells how
@@ -14,25 +13,28 @@ from shippy_common.envelope import CONSIGNMENT_CANCELLED, CONSIGNMENT_CREATED, C
 MAX_LISTED_CONTAINERS = 20
 
 
-def created_event(consignment: Consignment, owner: Caller, vessel: BookedVessel) -> dict[str, Any]:
+def created_event(consignment: Consignment) -> dict[str, Any]:
     """``consignment.created``: what the booking confirmation needs, no secrets."""
+    return new_event(CONSIGNMENT_CREATED, consignment.id, created_data(consignment))
+
+
+def created_data(consignment: Consignment) -> dict[str, Any]:
+    """``consignment.created``'s data: the consignment's own fields, as stored. The
+    outbox makes it again from the stored document, which keeps the event without it
+    (``repository.ConsignmentRepository.add``)."""
     listed = consignment.containers[:MAX_LISTED_CONTAINERS]
-    return new_event(
-        CONSIGNMENT_CREATED,
-        consignment.id,
-        {
-            "consignment_id": consignment.id,
-            "reference": consignment.reference,
-            "owner": {"id": owner.id, "name": owner.name, "email": owner.email},
-            "vessel": {"id": vessel.id, "name": vessel.name},
-            "voyage": consignment.voyage,
-            "description": consignment.description,
-            "weight": consignment.weight,
-            "container_count": len(consignment.containers),
-            "containers": [{"customer_id": c.customer_id, "origin": c.origin} for c in listed],
-            "created_at": consignment.created_at.isoformat(),
-        },
-    )
+    return {
+        "consignment_id": consignment.id,
+        "reference": consignment.reference,
+        "owner": {"id": consignment.owner_id, "name": consignment.owner_name, "email": consignment.owner_email},
+        "vessel": {"id": consignment.vessel_id, "name": consignment.vessel_name},
+        "voyage": consignment.voyage,
+        "description": consignment.description,
+        "weight": consignment.weight,
+        "container_count": len(consignment.containers),
+        "containers": [{"customer_id": c.customer_id, "origin": c.origin} for c in listed],
+        "created_at": as_utc(consignment.created_at).isoformat(),
+    }
 
 
 def transition_event(consignment: Consignment, transition: Transition) -> dict[str, Any]:

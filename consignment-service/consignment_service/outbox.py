@@ -11,13 +11,16 @@ from pymongo import ASCENDING, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
 
+from consignment_service.events import created_data
+from consignment_service.repository import from_document
 from shippy_common.envelope import CONSIGNMENT_CREATED
 from shippy_common.mongo import MongoSettings, connect_database
 
 
 class MongoOutbox:
     """A consignment document carries its ``consignment.created`` in
-    ``outbox``, and a transition's log entry its event in ``event``, each with
+    ``outbox``, without the event's data where that is the consignment's own fields
+    (``events.created_data``, made again here), and a transition's log entry its event in ``event``, each with
     ``outbox_pending: true`` until the relay has published it, or parked it:
     then ``outbox_parked`` says why and when.
 
@@ -41,8 +44,8 @@ class MongoOutbox:
 
     def pending(self, limit: int) -> Sequence[dict[str, Any]]:
         query = {"outbox_pending": True}
-        documents = self.consignments.find(query, {"outbox": 1}).limit(limit)
-        events = [event for document in documents for event in document["outbox"]][:limit]
+        documents = self.consignments.find(query).limit(limit)
+        events = [_whole(event, document) for document in documents for event in document["outbox"]][:limit]
         if len(events) < limit:
             entries = self.transitions.find(query, {"event": 1}).sort("created_ns", ASCENDING)
             events += [entry["event"] for entry in entries.limit(limit - len(events))]
@@ -77,6 +80,11 @@ class MongoOutbox:
     @staticmethod
     def _change_filter(event: dict[str, Any]) -> dict[str, Any]:
         return {"event_id": event["id"]}
+
+
+def _whole(event: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+    """``event`` as recorded, its data made again from its consignment if it was kept without."""
+    return event if "data" in event else {**event, "data": created_data(from_document(document))}
 
 
 def outbox_of(database: Database) -> MongoOutbox:

@@ -32,6 +32,8 @@ from consignment_service.domain import (
     VoyageChange,
     to_milliseconds,
 )
+from consignment_service.events import created_data
+from shippy_common.envelope import CONSIGNMENT_CREATED
 
 
 def _to_document(consignment: Consignment) -> dict[str, Any]:
@@ -58,7 +60,7 @@ def _to_document(consignment: Consignment) -> dict[str, Any]:
     return document
 
 
-def _from_document(document: dict[str, Any]) -> Consignment:
+def from_document(document: dict[str, Any]) -> Consignment:
     """A stored consignment; one stored before references, voyages, owner
     contacts and statuses were reads with ``None`` for them, booked."""
     owner = document.get("owner") or {}
@@ -123,7 +125,7 @@ class ConsignmentRepository:
         if one with its reference does."""
         stored = replace(consignment, created_at=to_milliseconds(consignment.created_at))
         document = _to_document(stored)
-        document["outbox"] = [event]
+        document["outbox"] = [_as_kept(event, stored)]
         document["outbox_pending"] = True
         try:
             self.consignments.insert_one(document)
@@ -137,15 +139,15 @@ class ConsignmentRepository:
 
     def get(self, consignment_id: str) -> Consignment | None:
         document = self.consignments.find_one({"_id": consignment_id}, {"outbox": 0})
-        return None if document is None else _from_document(document)
+        return None if document is None else from_document(document)
 
     def get_many(self, consignment_ids: Sequence[str]) -> list[Consignment]:
         documents = self.consignments.find({"_id": {"$in": list(consignment_ids)}}, {"outbox": 0})
-        return [_from_document(document) for document in documents]
+        return [from_document(document) for document in documents]
 
     def by_reference(self, reference: str) -> Consignment | None:
         document = self.consignments.find_one({"reference": reference}, {"outbox": 0})
-        return None if document is None else _from_document(document)
+        return None if document is None else from_document(document)
 
     def existing_ids(self, consignment_ids: Sequence[str]) -> set[str]:
         """One look-up by ``_id`` each: FerretDB answers ``$in`` by reading the
@@ -157,7 +159,7 @@ class ConsignmentRepository:
         query = self.consignments.find({"owner_id": owner_id}, {"outbox": 0}).sort(
             [("created_ns", DESCENDING), ("_id", DESCENDING)]
         )
-        return [_from_document(document) for document in query]
+        return [from_document(document) for document in query]
 
     def page(self, owner_id: str, status: str | None, after: Position | None, limit: int) -> Page:
         query: dict[str, Any] = {"owner_id": owner_id}
@@ -178,7 +180,7 @@ class ConsignmentRepository:
         last = shown[-1] if shown else None
         more = len(documents) > limit and last is not None
         return Page(
-            items=tuple(_from_document(document) for document in shown),
+            items=tuple(from_document(document) for document in shown),
             next=Position(last["created_ns"], last["_id"]) if more and last is not None else None,
         )
 
@@ -192,6 +194,17 @@ class ConsignmentRepository:
             {"_id": consignment_id, "$or": [{"status_seq": {"$lt": seq}}, {"status_seq": {"$exists": False}}]},
             {"$set": {"status": status, "status_seq": seq}},
         )
+
+
+def _as_kept(event: dict[str, Any], stored: Consignment) -> dict[str, Any]:
+    """``consignment.created`` without its data when that is the consignment's own
+    fields (``events.created_data``, which the outbox calls to make it whole again).
+    The event's data doubled the document, and FerretDB decodes a whole document for
+    every update and read of it: the relay's update after publishing it cost 0.15 ms
+    of CPU more, an insert 0.1 ms (README, Performance, change 26)."""
+    if event.get("type") == CONSIGNMENT_CREATED and event.get("data") == created_data(stored):
+        return {key: value for key, value in event.items() if key != "data"}
+    return event
 
 
 def transition_id(consignment_id: str, seq: int) -> str:

@@ -169,7 +169,7 @@ def create_consignment(
             found = _read(consignments, transitions, [_retry_of(existing, request, owner)])[0]
             return _follow_voyage(consignments, transitions, voyages, found)
         vessel = vessels.book(request.id, len(request.containers), request.weight)
-    created_at = now()
+    created_at = to_milliseconds(now())
     for _ in range(REFERENCE_ATTEMPTS):
         consignment = Consignment(
             id=request.id,
@@ -186,7 +186,7 @@ def create_consignment(
             owner_email=owner.email,
         )
         try:
-            stored = consignments.add(consignment, created_event(consignment, owner, vessel))
+            stored = consignments.add(consignment, created_event(consignment))
         except ReferenceTaken:
             log.warning("reference %s of consignment %s was taken; drawing another", consignment.reference, request.id)
             continue

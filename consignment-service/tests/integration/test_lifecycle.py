@@ -267,6 +267,36 @@ def test_the_outbox_lists_created_events_first_then_transitions_and_marks_each_o
     assert mongo_database.consignments.find_one({"_id": "c1"})["outbox_pending"] is False
 
 
+def test_a_created_event_is_kept_without_its_data_and_listed_whole_as_the_booking_made_it(mongo_database):
+    """The document keeps ``consignment.created`` without the data its own fields make
+    again; the outbox lists it as it was made, read with or without time zones."""
+    from consignment_service.domain import Consignment, Container
+    from consignment_service.events import created_event
+
+    repository = ConsignmentRepository(aware(mongo_database))
+    repository.ensure_indexes()
+    booked = Consignment(
+        id="c1",
+        owner_id="u1",
+        description="Tea \U0001f6a2",
+        weight=100,
+        containers=tuple(Container(f"cust{i:03d}", f"Port {i}", f"k{i}") for i in range(25)),
+        vessel_id="vessel003",
+        created_at=datetime(2026, 1, 1, 12, 30, 15, 250000, tzinfo=UTC),
+        reference="AAAA-BBBB-CCCC",
+        voyage=3,
+        vessel_name="The Black Pearl",
+        owner_name="Ana",
+        owner_email="ana@x.io",
+    )
+    event = created_event(booked)
+    repository.add(booked, event)
+    kept = mongo_database.consignments.find_one({"_id": "c1"})["outbox"]
+    assert [sorted(e) for e in kept] == [["aggregate_id", "id", "occurred_at", "type", "version"]]
+    assert outbox_of(aware(mongo_database)).pending(10) == [event]
+    assert outbox_of(mongo_database).pending(10) == [event]
+
+
 def test_ids_a_cursor_could_smuggle_are_only_strings(mongo_database):
     repository = ConsignmentRepository(aware(mongo_database))
     from consignment_service.domain import Position
