@@ -20,6 +20,7 @@ import pymongo
 import pytest
 
 from shippy_common.testing.net import free_port
+from shippy_common.testing.waits import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTGRES = "postgresql://shippy:shippy@127.0.0.1:5432/ferretdb"
@@ -110,3 +111,46 @@ def test_an_update_refused_by_a_unique_index_changes_nothing(small_pool_ferretdb
     ]
     assert items.update_one({"_id": 2}, {"$set": {"n": 2}}).modified_count == 1
     assert items.find_one({"_id": 2}) == {"_id": 2, "reference": "B", "n": 2}
+
+
+def test_the_versions_updates_leave_behind_are_vacuumed_within_seconds(small_pool_ferretdb):
+    """`make infra` runs PostgreSQL's autovacuum every 5 s on a table with 500 rows and 1 %
+    dead (`POSTGRES_TUNING` in `infra/infra.sh`). FerretDB rewrites a document on update,
+    and every version left behind stays in the GIN index under its old value: the relay's
+    look-up of pending events read them all until a vacuum, which PostgreSQL's defaults
+    (every minute, once 20 % of a table is dead) left for 4,050 of these."""
+    import psycopg2
+
+    items = small_pool_ferretdb["items"]
+    items.create_index("pending")
+    items.insert_many([{"_id": number, "pending": True} for number in range(20_000)])
+    connection = psycopg2.connect(POSTGRES)
+    connection.autocommit = True
+
+    def table_stats():
+        """The collection's table, its rows inserted (as far as counted yet) and autovacuums."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "select schemaname, relname, n_tup_ins, autovacuum_count from pg_stat_user_tables"
+                " where schemaname = %s and relname like 'items%%'",
+                (small_pool_ferretdb.name,),
+            )
+            schema, table, inserted, vacuums = cursor.fetchone()
+            return f'"{schema}"."{table}"', inserted, vacuums
+
+    try:
+        eventually(lambda: table_stats()[1] >= 20_000, timeout=30, interval=0.2, what="the inserts counted")
+        table, _, _ = table_stats()
+        with connection.cursor() as cursor:
+            cursor.execute(f"vacuum {table}")  # as a table that has been in use a while: no inserts left to vacuum for
+        vacuums_before = table_stats()[2]
+        items.bulk_write([pymongo.UpdateOne({"_id": number}, {"$set": {"pending": False}}) for number in range(800)])
+        eventually(
+            lambda: table_stats()[2] > vacuums_before,
+            timeout=30,
+            interval=0.5,
+            what="an autovacuum of the collection after 800 of its 20,000 documents were updated",
+        )
+    finally:
+        connection.close()
+    assert items.count_documents({"pending": True}) == 20_000 - 800
