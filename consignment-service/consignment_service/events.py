@@ -24,11 +24,7 @@ def created_data(consignment: Consignment) -> dict[str, Any]:
     (``repository.ConsignmentRepository.add``)."""
     listed = consignment.containers[:MAX_LISTED_CONTAINERS]
     return {
-        "consignment_id": consignment.id,
-        "reference": consignment.reference,
-        "owner": {"id": consignment.owner_id, "name": consignment.owner_name, "email": consignment.owner_email},
-        "vessel": {"id": consignment.vessel_id, "name": consignment.vessel_name},
-        "voyage": consignment.voyage,
+        **_about(consignment),
         "description": consignment.description,
         "weight": consignment.weight,
         "container_count": len(consignment.containers),
@@ -47,11 +43,7 @@ def transition_event(consignment: Consignment, transition: Transition) -> dict[s
         event_type,
         consignment.id,
         {
-            "consignment_id": consignment.id,
-            "reference": consignment.reference,
-            "owner": {"id": consignment.owner_id, "name": consignment.owner_name, "email": consignment.owner_email},
-            "vessel": {"id": consignment.vessel_id, "name": consignment.vessel_name},
-            "voyage": consignment.voyage,
+            **_about(consignment),
             "old_status": transition.old_status,
             "new_status": transition.new_status,
             "at": transition.at.isoformat(),
@@ -59,3 +51,14 @@ def transition_event(consignment: Consignment, transition: Transition) -> dict[s
         },
     )
     return {**event, "id": transition.event_id, "occurred_at": transition.at.isoformat()}
+
+
+def _about(consignment: Consignment) -> dict[str, Any]:
+    """What every consignment event says first: which consignment, whose, on which vessel and voyage."""
+    return {
+        "consignment_id": consignment.id,
+        "reference": consignment.reference,
+        "owner": {"id": consignment.owner_id, "name": consignment.owner_name, "email": consignment.owner_email},
+        "vessel": {"id": consignment.vessel_id, "name": consignment.vessel_name},
+        "voyage": consignment.voyage,
+    }
