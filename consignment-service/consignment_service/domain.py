@@ -7,7 +7,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from shippy_common.errors import InvalidTransition
@@ -66,11 +66,6 @@ def transition_event_id(consignment_id: str, new_status: str) -> str:
 def to_milliseconds(moment: datetime) -> datetime:
     """``moment`` as MongoDB keeps it."""
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """``moment`` in UTC; a naive one (as a MongoDB client without ``tz_aware`` reads it) is UTC already."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def default_consignment_id(owner_id: str, message_id: str | None) -> str:

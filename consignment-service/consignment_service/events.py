@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from consignment_service.domain import CANCELLED, Consignment, Transition, as_utc
+from consignment_service.domain import CANCELLED, Consignment, Transition
 from shippy_common.envelope import CONSIGNMENT_CANCELLED, CONSIGNMENT_CREATED, CONSIGNMENT_STATUS_CHANGED, new_event
+from shippy_common.times import as_utc
 
 #: Containers listed in ``consignment.created``; ``container_count`` tells how
 #: many there are in all. A whole consignment (up to 1,000 containers of

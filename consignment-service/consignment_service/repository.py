@@ -201,7 +201,7 @@ def _as_kept(event: dict[str, Any], stored: Consignment) -> dict[str, Any]:
     fields (``events.created_data``, which the outbox calls to make it whole again).
     The event's data doubled the document, and FerretDB decodes a whole document for
     every update and read of it: the relay's update after publishing it cost 0.15 ms
-    of CPU more, an insert 0.1 ms (README, Performance, change 26)."""
+    of CPU more, an insert 0.1 ms (README, Performance, change 27)."""
     if event.get("type") == CONSIGNMENT_CREATED and event.get("data") == created_data(stored):
         return {key: value for key, value in event.items() if key != "data"}
     return event

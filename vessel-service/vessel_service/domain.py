@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
-
-
-def as_utc(moment: datetime) -> datetime:
-    """An instant without an offset is UTC: Shippy writes every instant in UTC,
-    and pymongo reads one back without its offset unless told to keep it."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 @dataclass(frozen=True)

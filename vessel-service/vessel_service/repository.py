@@ -14,6 +14,7 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from shippy_common.errors import AlreadyExists
+from shippy_common.times import as_utc
 from vessel_service.domain import (
     FIRST_GENERATION,
     FIRST_VOYAGE,
@@ -24,7 +25,6 @@ from vessel_service.domain import (
     Load,
     Vessel,
     VesselStatus,
-    as_utc,
     voyage_change_key,
 )
 from vessel_service.services import Turn

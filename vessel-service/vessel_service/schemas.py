@@ -12,7 +12,8 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from shippy_common.errors import ValidationError
 from shippy_common.schemas import Identifier, StrictModel
-from vessel_service.domain import Load, Vessel, VesselStatus, as_utc
+from shippy_common.times import as_utc
+from vessel_service.domain import Load, Vessel, VesselStatus
 
 MAX_CONTAINERS = 100_000
 MAX_WEIGHT = 10**9
